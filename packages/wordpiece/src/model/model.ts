@@ -1,0 +1,9 @@
+import type { NormalizedBuffer } from '../normalizer/normalized-buffer.js';
+import type { TokenSink } from '../pipeline/token-sink.js';
+import type { Vocab } from './vocab.js';
+
+/** Turns one word of a normalized segment into tokens appended to `sink` with original offsets. */
+export interface TokenModel {
+  readonly vocab: Vocab;
+  tokenizeWord(buffer: NormalizedBuffer, start: number, end: number, word: number, sink: TokenSink): void;
+}

@@ -1,0 +1,128 @@
+import type { Encoding } from '../pipeline/encoding.js';
+import { RawEncoding } from '../pipeline/encoding.js';
+import type { PaddingParams } from '../pipeline/padding.js';
+import type { TokenSink } from '../pipeline/token-sink.js';
+import type { SpecialTokenDefinition, TemplatePiece, TemplateProcessor } from './template.js';
+
+/** Reusable output of one input window before padding. */
+export class Assembler {
+  raw = new RawEncoding(512);
+  /** Token strings, by position; shared references into the vocabulary, never new strings. */
+  tokens: string[] = [];
+
+  constructor(
+    private readonly template: TemplateProcessor | null,
+    private readonly idToToken: readonly (string | undefined)[],
+  ) {}
+
+  /** Lays out [specials] A[a0,a1) [specials] B[b0,b1) [specials] as the template says. */
+  assemble(
+    a: TokenSink,
+    a0: number,
+    a1: number,
+    b: TokenSink | null,
+    b0: number,
+    b1: number,
+    addSpecialTokens: boolean,
+  ): RawEncoding {
+    const raw = this.raw;
+    const total = a1 - a0 + (b === null ? 0 : b1 - b0) + (this.template ? this.template.addedTokens(b !== null) : 0);
+    if (total > raw.ids.length) this.raw = new RawEncoding(Math.max(total, raw.ids.length * 2));
+    this.raw.length = 0;
+    if (this.template === null) {
+      this.copySequence(a, a0, a1, 0, 0);
+      if (b !== null) this.copySequence(b, b0, b1, 1, 1);
+      return this.raw;
+    }
+    const pieces: readonly TemplatePiece[] = b === null ? this.template.single : this.template.pair;
+    for (const piece of pieces) {
+      if (piece.kind === 'sequence') {
+        if (piece.sequence === 0) this.copySequence(a, a0, a1, piece.typeId, 0);
+        else if (b !== null) this.copySequence(b, b0, b1, piece.typeId, 1);
+      } else if (addSpecialTokens) {
+        this.pushSpecial(this.template.specialTokens.get(piece.name) as SpecialTokenDefinition, piece.typeId);
+      }
+    }
+    return this.raw;
+  }
+
+  private copySequence(sink: TokenSink, from: number, to: number, typeId: number, sequence: number): void {
+    const raw = this.raw;
+    const tokens = this.tokens;
+    const idToToken = this.idToToken;
+    let p = raw.length;
+    for (let k = from; k < to; k++, p++) {
+      const id = sink.ids[k] as number;
+      raw.ids[p] = id;
+      raw.typeIds[p] = typeId;
+      raw.starts[p] = sink.starts[k] as number;
+      raw.ends[p] = sink.ends[k] as number;
+      raw.words[p] = sink.words[k] as number;
+      raw.sequences[p] = sequence;
+      raw.special[p] = 0;
+      raw.attention[p] = 1;
+      tokens[p] = idToToken[id] ?? '';
+    }
+    raw.length = p;
+  }
+
+  private pushSpecial(def: SpecialTokenDefinition, typeId: number): void {
+    const raw = this.raw;
+    for (let k = 0; k < def.ids.length; k++) {
+      const p = raw.length++;
+      raw.ids[p] = def.ids[k] as number;
+      raw.typeIds[p] = typeId;
+      raw.starts[p] = 0;
+      raw.ends[p] = 0;
+      raw.words[p] = -1;
+      raw.sequences[p] = -1;
+      raw.special[p] = 1;
+      raw.attention[p] = 1;
+      this.tokens[p] = def.tokens[k] ?? '';
+    }
+  }
+}
+
+/** Copies an assembled window into a plain Encoding, padded to `padTo` when padding is given. */
+export function materialize(raw: RawEncoding, tokens: readonly string[], padding: PaddingParams | null, padTo: number): Encoding {
+  const n = raw.length;
+  const pad = padding !== null && padTo > n ? padTo - n : 0;
+  const total = n + pad;
+  const ids = new Array<number>(total);
+  const outTokens = new Array<string>(total);
+  const offsets = new Array<[number, number]>(total);
+  const typeIds = new Array<number>(total);
+  const attentionMask = new Array<number>(total);
+  const specialTokensMask = new Array<number>(total);
+  const wordIds = new Array<number | null>(total);
+  const sequenceIds = new Array<number | null>(total);
+  const left = padding !== null && padding.direction === 'left';
+  const shift = left ? pad : 0;
+  for (let k = 0; k < n; k++) {
+    const p = k + shift;
+    ids[p] = raw.ids[k] as number;
+    outTokens[p] = tokens[k] as string;
+    offsets[p] = [raw.starts[k] as number, raw.ends[k] as number];
+    typeIds[p] = raw.typeIds[k] as number;
+    attentionMask[p] = 1;
+    specialTokensMask[p] = raw.special[k] as number;
+    const w = raw.words[k] as number;
+    wordIds[p] = w < 0 ? null : w;
+    const s = raw.sequences[k] as number;
+    sequenceIds[p] = s < 0 ? null : s;
+  }
+  if (pad > 0 && padding !== null) {
+    const from = left ? 0 : n;
+    for (let p = from; p < from + pad; p++) {
+      ids[p] = padding.padId;
+      outTokens[p] = padding.padToken;
+      offsets[p] = [0, 0];
+      typeIds[p] = padding.padTypeId;
+      attentionMask[p] = 0;
+      specialTokensMask[p] = 1;
+      wordIds[p] = null;
+      sequenceIds[p] = null;
+    }
+  }
+  return { ids, tokens: outTokens, offsets, typeIds, attentionMask, specialTokensMask, wordIds, sequenceIds, overflowing: [] };
+}
