@@ -11,7 +11,9 @@ const chinese = tk.bertNormalizer({ cleanText: false, handleChineseChars: true, 
 const strip = tk.bertNormalizer({ cleanText: false, handleChineseChars: false, stripAccents: true, lowercase: false });
 const pre = tk.bertPreTokenizer();
 
-const sets = { control: [], whitespaceClean: [], whitespaceSplit: [], punctuation: [], chinese: [], nonspacingMark: [] };
+const sets = { control: [], whitespaceClean: [], whitespaceSplit: [], punctuation: [], chinese: [], nonspacingMark: [], mark: [], nfdKeeps: [], starterInNfd: [] };
+const nfd = tk.nfdNormalizer();
+const MARK = /^\p{M}$/u;
 for (let cp = 0; cp < 0x110000; cp++) {
   if (cp >= 0xd800 && cp < 0xe000) continue; // lone surrogates cannot cross into Rust; handled as U+FFFD
   const c = String.fromCodePoint(cp);
@@ -24,6 +26,20 @@ for (let cp = 0; cp < 0x110000; cp++) {
   else if (split.length === 3) sets.punctuation.push(cp);
   if (chinese.normalizeString(probe) === `a ${c} a`) sets.chinese.push(cp);
   if (c.normalize('NFD') === c && strip.normalizeString(probe) === 'aa') sets.nonspacingMark.push(cp);
+  // Any combining mark (V8's tables): only a trigger for the exact canonical-reordering path.
+  if (MARK.test(c)) sets.mark.push(cp);
+  // The Rust NFD tables are older than V8's: some characters it does not decompose, and some newer
+  // combining marks it treats as starters (canonical class 0), so they never reorder.
+  const jsNfd = c.normalize('NFD');
+  if (jsNfd !== c) {
+    if (nfd.normalizeString(c) === c) sets.nfdKeeps.push(cp);
+  } else {
+    const p1 = `a\u0301${c}`;
+    const p2 = `a${c}\u0334`;
+    const jsMoves = p1.normalize('NFD') !== p1 || p2.normalize('NFD') !== p2;
+    const rustMoves = nfd.normalizeString(p1) !== p1 || nfd.normalizeString(p2) !== p2;
+    if (jsMoves && !rustMoves) sets.starterInNfd.push(cp);
+  }
 }
 if (!sets.whitespaceClean.includes(32)) sets.whitespaceClean.unshift(32);
 

@@ -1,4 +1,5 @@
-import { CHINESE, CONTROL, NONSPACING_MARK, WHITESPACE_CLEAN, charFlags } from '../unicode/char-class.js';
+import { CHINESE, CONTROL, MARK, NONSPACING_MARK, WHITESPACE_CLEAN, charFlags } from '../unicode/char-class.js';
+import { MarkCluster } from './mark-cluster.js';
 import type { NormalizedBuffer } from './normalized-buffer.js';
 import type { Normalizer } from './normalizer.js';
 
@@ -26,14 +27,16 @@ export class BertNormalizer implements Normalizer {
   readonly lowercase: boolean;
   /** ASCII output per input unit; -1 drops it. Covers most English text without leaving this table. */
   private readonly ascii = new Int32Array(128);
-  /** Non-ASCII code point -> its transformed text (chinese spacing excluded); computed on first sight. */
+  /** Non-ASCII code point -> its NFD/strip/lowercase output; computed on first sight. */
   private readonly cache = new Map<number, string>();
+  private readonly cluster: MarkCluster;
 
   constructor(options: BertNormalizerOptions = {}) {
     this.cleanText = options.cleanText ?? true;
     this.handleChineseChars = options.handleChineseChars ?? true;
     this.lowercase = options.lowercase ?? true;
     this.stripAccents = options.stripAccents ?? this.lowercase;
+    this.cluster = new MarkCluster(this.stripAccents, this.lowercase);
     for (let c = 0; c < 128; c++) {
       const flags = charFlags[c] as number;
       let out = c;
@@ -47,12 +50,17 @@ export class BertNormalizer implements Normalizer {
   normalize(text: string, from: number, to: number, out: NormalizedBuffer): void {
     out.ensure(to - from);
     const ascii = this.ascii;
+    const cluster = this.cluster;
+    cluster.reset();
     let i = from;
     while (i < to) {
       const c = text.charCodeAt(i);
       if (c < 128) {
         const o = ascii[c] as number;
-        if (o >= 0) out.push(o, i, i + 1);
+        if (o >= 0) {
+          if (cluster.count > 0) cluster.flush(out, this);
+          out.push(o, i, i + 1);
+        }
         i++;
         continue;
       }
@@ -68,52 +76,70 @@ export class BertNormalizer implements Normalizer {
           cp = REPLACEMENT;
         }
       }
-      this.normalizeCodePoint(cp, text, i, i + units, out);
+      this.normalizeCodePoint(cp, i, i + units, out);
       i += units;
     }
+    if (cluster.count > 0) cluster.flush(out, this);
   }
 
-  private normalizeCodePoint(cp: number, text: string, start: number, end: number, out: NormalizedBuffer): void {
+  private normalizeCodePoint(cp: number, start: number, end: number, out: NormalizedBuffer): void {
     const flags = charFlags[cp] as number;
+    const cluster = this.cluster;
     if (this.cleanText) {
+      // Removed characters vanish before NFD, so marks on either side may still reorder together.
       if (flags & CONTROL) return;
       if (flags & WHITESPACE_CLEAN) {
+        if (cluster.count > 0) cluster.flush(out, this);
         out.ensure(1);
         out.push(32, start, end);
         return;
       }
     }
-    const chinese = this.handleChineseChars && (flags & CHINESE) !== 0;
-    let mapped = this.cache.get(cp);
-    if (mapped === undefined) {
-      mapped = this.transform(String.fromCodePoint(cp));
-      if (this.cache.size < 65536) this.cache.set(cp, mapped);
-    }
-    if (chinese) {
+    if (this.handleChineseChars && flags & CHINESE) {
+      if (cluster.count > 0) cluster.flush(out, this);
+      const mapped = this.mapped(cp);
       out.ensure(mapped.length + 2);
       out.push(32, start, end);
       out.pushString(mapped, start, end);
       out.push(32, start, end);
-    } else {
-      out.pushString(mapped, start, end);
+      return;
     }
+    if (this.stripAccents) {
+      // NFD reorders runs of combining marks across characters; they are resolved together.
+      if (cluster.count > 0 && !(flags & MARK) && !this.startsWithMark(cp)) cluster.flush(out, this);
+      cluster.add(cp, start, end);
+      return;
+    }
+    out.pushString(this.mapped(cp), start, end);
   }
 
-  private transform(ch: string): string {
-    let s = ch;
-    if (this.stripAccents) {
-      const decomposed = s.normalize('NFD');
-      s = '';
-      for (const d of decomposed) {
-        if (!((charFlags[d.codePointAt(0) as number] as number) & NONSPACING_MARK)) s += d;
-      }
+  private startsWithMark(cp: number): boolean {
+    const d = this.decomposed(cp);
+    return ((charFlags[d.codePointAt(0) as number] as number) & MARK) !== 0;
+  }
+
+  /** NFD of one code point (identity when accents are kept). */
+  decomposed(cp: number): string {
+    const ch = String.fromCodePoint(cp);
+    return this.stripAccents ? ch.normalize('NFD') : ch;
+  }
+
+  /** The full output for one code point on its own: NFD, mark removal, per-character lowercase. */
+  mapped(cp: number): string {
+    let mapped = this.cache.get(cp);
+    if (mapped === undefined) {
+      mapped = '';
+      for (const d of this.decomposed(cp)) mapped += this.finish(d.codePointAt(0) as number);
+      if (this.cache.size < 65536) this.cache.set(cp, mapped);
     }
-    if (this.lowercase) {
-      // Per code point, as Rust's char::to_lowercase: no final-sigma context rule.
-      let lowered = '';
-      for (const d of s) lowered += d.toLowerCase();
-      s = lowered;
-    }
-    return s;
+    return mapped;
+  }
+
+  /** Mark removal and lowercase for one already-decomposed character. */
+  finish(cp: number): string {
+    if (this.stripAccents && (charFlags[cp] as number) & NONSPACING_MARK) return '';
+    const ch = String.fromCodePoint(cp);
+    // Per code point, as Rust's char::to_lowercase: no final-sigma context rule.
+    return this.lowercase ? ch.toLowerCase() : ch;
   }
 }

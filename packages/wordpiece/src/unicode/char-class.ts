@@ -1,6 +1,7 @@
 import {
   chineseRanges,
   controlRanges,
+  markRanges,
   nonspacingMarkRanges,
   punctuationRanges,
   whitespaceCleanRanges,
@@ -19,6 +20,8 @@ export const PUNCTUATION = 8;
 export const CHINESE = 16;
 /** Removed after NFD when strip_accents is on. */
 export const NONSPACING_MARK = 32;
+/** Any combining mark: where NFD's canonical reordering may move characters. */
+export const MARK = 64;
 
 function fill(table: Uint8Array, ranges: readonly number[], flag: number): void {
   for (let i = 0; i + 1 < ranges.length; i += 2) {
@@ -37,6 +40,7 @@ function build(): Uint8Array {
   fill(table, punctuationRanges, PUNCTUATION);
   fill(table, chineseRanges, CHINESE);
   fill(table, nonspacingMarkRanges, NONSPACING_MARK);
+  fill(table, markRanges, MARK);
   // NUL and U+FFFD are removed by clean_text explicitly, whatever their category says.
   table[0] = (table[0] as number) | CONTROL;
   table[0xfffd] = (table[0xfffd] as number) | CONTROL;

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WordPieceTokenizer } from '@bertkit/wordpiece';
+import { Tokenizer as HfJsTokenizer } from '@huggingface/tokenizers';
+import { Tokenizer as RustTokenizer } from 'tokenizers';
+import { formatTable, measure } from './measure.js';
+import { tsvTexts } from './shared.js';
+
+export interface TokenizerBenchResult {
+  megabytes: number;
+  texts: number;
+  rows: Array<{ name: string; seconds: number; mbPerSecond: number }>;
+  ratioVsHfJs: number;
+  ratioVsRustBatch: number;
+}
+
+/**
+ * Tokenizer throughput on SST-2 train sentences followed by AG News test (about 2.2 MB), all in this
+ * process: bertkit on one JS thread with offsets, @huggingface/tokenizers `encode` (no offsets), and the
+ * Rust binding's `encodeBatch` (native threads, offsets).
+ */
+export async function tokenizerBench(shared: string, rounds: number): Promise<TokenizerBenchResult> {
+  const texts = [...tsvTexts(join(shared, 'data/sst2/train.tsv')), ...tsvTexts(join(shared, 'data/agnews/test.tsv'))];
+  const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t, 'utf8'), 0);
+  const megabytes = bytes / 1e6;
+  const dir = join(shared, 'tokenizers/bert-base-uncased');
+  const ours = WordPieceTokenizer.fromFile(join(dir, 'tokenizer.json'));
+  const hfJs = new HfJsTokenizer(
+    JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')),
+    JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')),
+  );
+  const rust = RustTokenizer.fromFile(join(dir, 'tokenizer.json'));
+  let sink = 0;
+  const cases: Array<[string, () => unknown]> = [
+    [
+      'bertkit encode (offsets, 1 JS thread)',
+      () => {
+        for (const t of texts) sink += ours.encode(t).offsets.length;
+      },
+    ],
+    [
+      'bertkit encodeBatch, packed (offsets, 1 JS thread)',
+      () => {
+        for (let i = 0; i < texts.length; i += 256) sink += ours.encodeBatch(texts.slice(i, i + 256)).offsets.length;
+      },
+    ],
+    [
+      '@huggingface/tokenizers encode (no offsets)',
+      () => {
+        for (const t of texts) sink += hfJs.encode(t).ids.length;
+      },
+    ],
+    [
+      'Rust tokenizers encodeBatch (offsets, native threads)',
+      async () => {
+        for (let i = 0; i < texts.length; i += 1024) {
+          const out = await rust.encodeBatch(texts.slice(i, i + 1024));
+          sink += out.length;
+        }
+      },
+    ],
+  ];
+  const rows: TokenizerBenchResult['rows'] = [];
+  for (const [name, fn] of cases) {
+    const { seconds } = await measure(fn, rounds);
+    rows.push({ name, seconds, mbPerSecond: megabytes / seconds });
+  }
+  if (sink === 0) throw new Error('benchmark produced nothing');
+  const rate = (k: number) => (rows[k] as { mbPerSecond: number }).mbPerSecond;
+  return { megabytes, texts: texts.length, rows, ratioVsHfJs: rate(0) / rate(2), ratioVsRustBatch: rate(0) / rate(3) };
+}
+
+export function printTokenizerBench(r: TokenizerBenchResult): void {
+  console.log(`\n## Tokenizer: bert-base-uncased on ${r.texts} texts, ${r.megabytes.toFixed(2)} MB (SST-2 train + AG News test)\n`);
+  console.log(
+    formatTable(
+      ['tokenizer', 'seconds', 'MB/s'],
+      r.rows.map((row) => [row.name, row.seconds.toFixed(3), row.mbPerSecond.toFixed(2)]),
+    ),
+  );
+  console.log(`\nbertkit encode vs @huggingface/tokenizers encode: ${r.ratioVsHfJs.toFixed(2)}x (goal >= 5x)`);
+  console.log(`bertkit encode vs Rust tokenizers encodeBatch:   ${r.ratioVsRustBatch.toFixed(2)}x (goal >= 3x)`);
+}
