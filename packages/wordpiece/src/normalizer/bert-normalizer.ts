@@ -1,4 +1,4 @@
-import { CHINESE, CONTROL, MARK, NONSPACING_MARK, WHITESPACE_CLEAN, charFlags } from '../unicode/char-class.js';
+import { CHINESE, CONTROL, MARK, NONSPACING_MARK, WHITESPACE_CLEAN, charFlags, nfdKeeps } from '../unicode/char-class.js';
 import { MarkCluster } from './mark-cluster.js';
 import type { NormalizedBuffer } from './normalized-buffer.js';
 import type { Normalizer } from './normalizer.js';
@@ -36,7 +36,7 @@ export class BertNormalizer implements Normalizer {
     this.handleChineseChars = options.handleChineseChars ?? true;
     this.lowercase = options.lowercase ?? true;
     this.stripAccents = options.stripAccents ?? this.lowercase;
-    this.cluster = new MarkCluster(this.stripAccents, this.lowercase);
+    this.cluster = new MarkCluster();
     for (let c = 0; c < 128; c++) {
       const flags = charFlags[c] as number;
       let out = c;
@@ -121,7 +121,7 @@ export class BertNormalizer implements Normalizer {
   /** NFD of one code point (identity when accents are kept). */
   decomposed(cp: number): string {
     const ch = String.fromCodePoint(cp);
-    return this.stripAccents ? ch.normalize('NFD') : ch;
+    return this.stripAccents && !nfdKeeps.has(cp) ? ch.normalize('NFD') : ch;
   }
 
   /** The full output for one code point on its own: NFD, mark removal, per-character lowercase. */

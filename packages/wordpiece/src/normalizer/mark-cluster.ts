@@ -1,28 +1,27 @@
+import { NFD_BARRIER, charFlags } from '../unicode/char-class.js';
 import type { NormalizedBuffer } from './normalized-buffer.js';
 
-interface ClusterOwner {
+export interface ClusterOwner {
+  /** NFD of one code point as Hugging Face computes it. */
   decomposed(cp: number): string;
+  /** The complete output for one code point on its own. */
   mapped(cp: number): string;
+  /** Mark removal and lowercase for one decomposed character. */
   finish(cp: number): string;
 }
 
 /**
- * A base character and the combining characters after it, held back until the run ends because NFD's
- * canonical reordering can move marks across source characters. Hugging Face aligns NFD output by
- * position (each source character's first output "consumes" the next source character; the rest are
- * insertions sharing the last consumed one), so after a reorder a mark can end up aligned to a
- * neighbour. Reproducing that keeps offsets identical on such input.
+ * A base character and the combining characters after it, held back because NFD's canonical reordering
+ * can move marks across source characters. Hugging Face carries each decomposed character's "change"
+ * (0 for a character's first output, +1 for the rest) through the reordering and then aligns by position:
+ * every change-0 output consumes the next source character, every +1 output shares the last one consumed.
+ * After a reorder a mark can therefore be aligned to a neighbour; reproducing that keeps offsets identical.
  */
 export class MarkCluster {
-  cps: number[] = [];
-  starts: number[] = [];
-  ends: number[] = [];
+  private readonly cps: number[] = [];
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
   count = 0;
-
-  constructor(
-    private readonly strip: boolean,
-    private readonly lowercase: boolean,
-  ) {}
 
   reset(): void {
     this.count = 0;
@@ -38,11 +37,6 @@ export class MarkCluster {
   flush(out: NormalizedBuffer, owner: ClusterOwner): void {
     const n = this.count;
     this.count = 0;
-    if (n === 1 || !this.reorders(n, owner)) {
-      for (let k = 0; k < n; k++) out.pushString(owner.mapped(this.cps[k] as number), this.starts[k] as number, this.ends[k] as number);
-      return;
-    }
-    // Tag each decomposed character with its source and whether it is the source's first output.
     const chars: number[] = [];
     const firsts: boolean[] = [];
     for (let k = 0; k < n; k++) {
@@ -53,40 +47,46 @@ export class MarkCluster {
         first = false;
       }
     }
-    // Canonical ordering is a stable sort, so the j-th copy of a character stays the j-th copy.
+    const ordered = canonicalOrder(chars);
+    if (ordered === null) {
+      for (let k = 0; k < n; k++) out.pushString(owner.mapped(this.cps[k] as number), this.starts[k] as number, this.ends[k] as number);
+      return;
+    }
+    // Canonical ordering is a stable sort by combining class, so the j-th copy of a character stays the j-th.
     const used = new Uint8Array(chars.length);
     let consumed = -1;
-    for (const t of this.composedTarget(n)) {
-      const cp = t.codePointAt(0) as number;
+    for (const cp of ordered) {
       let tag = 0;
       while (tag < chars.length && (used[tag] === 1 || chars[tag] !== cp)) tag++;
       used[tag] = 1;
       if (firsts[tag] === true || consumed < 0) consumed++;
-      const start = this.starts[consumed] as number;
-      const end = this.ends[consumed] as number;
-      out.pushString(owner.finish(cp), start, end);
+      out.pushString(owner.finish(cp), this.starts[consumed] as number, this.ends[consumed] as number);
     }
-    void this.strip;
-    void this.lowercase;
   }
+}
 
-  private target: string[] = [];
-
-  private reorders(n: number, owner: ClusterOwner): boolean {
-    let joined = '';
-    for (let k = 0; k < n; k++) joined += owner.decomposed(this.cps[k] as number);
-    this.target = [...this.source(n).normalize('NFD')];
-    return this.target.join('') !== joined;
+/**
+ * The canonical order of already-decomposed characters, or null when it is the given order. V8 knows
+ * combining classes that Hugging Face's tables do not; those characters act as starters there, so each
+ * is its own segment and only the text between them is reordered by String#normalize.
+ */
+function canonicalOrder(chars: readonly number[]): number[] | null {
+  const out: number[] = [];
+  let segment = '';
+  const flushSegment = () => {
+    if (segment === '') return;
+    for (const ch of segment.normalize('NFD')) out.push(ch.codePointAt(0) as number);
+    segment = '';
+  };
+  for (const cp of chars) {
+    if ((charFlags[cp] as number) & NFD_BARRIER) {
+      flushSegment();
+      out.push(cp);
+    } else {
+      segment += String.fromCodePoint(cp);
+    }
   }
-
-  private composedTarget(n: number): string[] {
-    void n;
-    return this.target;
-  }
-
-  private source(n: number): string {
-    let s = '';
-    for (let k = 0; k < n; k++) s += String.fromCodePoint(this.cps[k] as number);
-    return s;
-  }
+  flushSegment();
+  for (let k = 0; k < chars.length; k++) if (out[k] !== chars[k]) return out;
+  return null;
 }

@@ -83,3 +83,37 @@ export function fuzzStrings(seed: number, count: number): string[] {
   }
   return out;
 }
+
+const CJK_PUNCT = ['，', '。', '！', '？', '、', '：', '；', '「', '」', '《', '》', '（', '）', '…', '—', '·', '％', '１２３', 'ＡＢＣ'];
+
+/**
+ * Mixed Chinese/English text: CJK ideographs (common, rare and astral), words taken from `english`
+ * sentences in random case, digits, full-width forms and CJK punctuation, with and without spaces.
+ */
+export function mixedChineseEnglish(seed: number, count: number, english: readonly string[]): string[] {
+  const r = rng(seed);
+  const words = english.flatMap((s) => s.split(' ')).filter((w) => w.length > 0);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = 1 + Math.floor(r() * 20);
+    let s = '';
+    for (let k = 0; k < n; k++) {
+      const roll = r();
+      if (roll < 0.45) {
+        const run = 1 + Math.floor(r() * 6);
+        for (let j = 0; j < run; j++) {
+          const astral = r() < 0.05;
+          s += String.fromCodePoint(astral ? 0x20000 + Math.floor(r() * 0xa6d0) : 0x4e00 + Math.floor(r() * 0x51a0));
+        }
+      } else if (roll < 0.75) {
+        const w = pick(r, words);
+        s += r() < 0.3 ? w[0]!.toUpperCase() + w.slice(1) : r() < 0.1 ? w.toUpperCase() : w;
+      } else if (roll < 0.85) s += pick(r, CJK_PUNCT);
+      else if (roll < 0.92) s += String(Math.floor(r() * 10000));
+      else s += piece(r);
+      if (r() < 0.4) s += ' ';
+    }
+    out.push(s);
+  }
+  return out;
+}

@@ -2,8 +2,10 @@ import {
   chineseRanges,
   controlRanges,
   markRanges,
+  nfdKeepsRanges,
   nonspacingMarkRanges,
   punctuationRanges,
+  starterInNfdRanges,
   whitespaceCleanRanges,
   whitespaceSplitRanges,
 } from './tables.generated.js';
@@ -22,6 +24,22 @@ export const CHINESE = 16;
 export const NONSPACING_MARK = 32;
 /** Any combining mark: where NFD's canonical reordering may move characters. */
 export const MARK = 64;
+/**
+ * Where Hugging Face's NFD (older Unicode tables than V8's) differs from String#normalize: characters it
+ * does not decompose, and newer combining marks it treats as starters. Canonical reordering stops at them.
+ */
+export const NFD_BARRIER = 128;
+
+/** Characters V8 decomposes under NFD and Hugging Face's NFD leaves alone. */
+export const nfdKeeps: ReadonlySet<number> = new Set(expand(nfdKeepsRanges));
+
+function expand(ranges: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + 1 < ranges.length; i += 2) {
+    for (let cp = ranges[i] as number; cp <= (ranges[i + 1] as number); cp++) out.push(cp);
+  }
+  return out;
+}
 
 function fill(table: Uint8Array, ranges: readonly number[], flag: number): void {
   for (let i = 0; i + 1 < ranges.length; i += 2) {
@@ -41,6 +59,8 @@ function build(): Uint8Array {
   fill(table, chineseRanges, CHINESE);
   fill(table, nonspacingMarkRanges, NONSPACING_MARK);
   fill(table, markRanges, MARK);
+  fill(table, nfdKeepsRanges, NFD_BARRIER);
+  fill(table, starterInNfdRanges, NFD_BARRIER);
   // NUL and U+FFFD are removed by clean_text explicitly, whatever their category says.
   table[0] = (table[0] as number) | CONTROL;
   table[0xfffd] = (table[0xfffd] as number) | CONTROL;
