@@ -43,6 +43,31 @@ for (let cp = 0; cp < 0x110000; cp++) {
 }
 if (!sets.whitespaceClean.includes(32)) sets.whitespaceClean.unshift(32);
 
+// Word characters as AddedVocabulary's single_word check sees them (Rust regex \w, its own Unicode tables):
+// an added single_word token glued to a word character does not match.
+const probe = tk.Tokenizer.fromString(
+  JSON.stringify({
+    version: '1.0',
+    added_tokens: [{ id: 1, content: '\u00a7', single_word: true, lstrip: false, rstrip: false, normalized: false, special: false }],
+    normalizer: null,
+    pre_tokenizer: null,
+    post_processor: null,
+    decoder: null,
+    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: { '[UNK]': 0, '\u00a7': 1 } },
+  }),
+);
+sets.wordChar = [];
+const cps = [];
+for (let cp = 0; cp < 0x110000; cp++) if (cp < 0xd800 || cp >= 0xe000) cps.push(cp);
+for (let i = 0; i < cps.length; i += 65536) {
+  const chunk = cps.slice(i, i + 65536);
+  const out = await probe.encodeBatch(chunk.map((cp) => `\u00a7${String.fromCodePoint(cp)}`), { addSpecialTokens: false });
+  out.forEach((e, k) => {
+    const first = e.getOffsets()[0];
+    if (!(first && first[0] === 0 && first[1] === 1 && e.getIds()[0] === 1)) sets.wordChar.push(chunk[k]);
+  });
+}
+
 function toRanges(cps) {
   const out = [];
   for (const cp of cps) {

@@ -1,4 +1,4 @@
-import { WHITESPACE_SPLIT, charFlags } from '../unicode/char-class.js';
+import { WHITESPACE_SPLIT, charFlags, isWordChar } from '../unicode/char-class.js';
 
 /** A token matched literally in the input before normalization splits it (e.g. "[MASK]"). */
 export interface AddedToken {
@@ -15,7 +15,6 @@ export interface AddedToken {
   normalized: boolean;
 }
 
-const WORD_CHAR = /[\p{Alphabetic}\p{N}_]/u;
 
 /** Matches, as flat [tokenIndex, start, end] triples, reused between calls. */
 export class MatchList {
@@ -125,10 +124,10 @@ function endsWithWordChar(text: string, from: number, at: number): boolean {
   if (at <= from) return false;
   const last = text.codePointAt(at - 1) as number;
   const cp = last >= 0xdc00 && last <= 0xdfff && at - 2 >= from ? (text.codePointAt(at - 2) as number) : last;
-  return WORD_CHAR.test(String.fromCodePoint(cp));
+  return isWordChar(cp);
 }
 
 function startsWithWordChar(text: string, at: number, to: number): boolean {
   if (at >= to) return false;
-  return WORD_CHAR.test(String.fromCodePoint(text.codePointAt(at) as number));
+  return isWordChar(text.codePointAt(at) as number);
 }

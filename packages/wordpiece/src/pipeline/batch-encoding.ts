@@ -30,6 +30,8 @@ export class BatchEncoding {
     readonly padTarget: number,
     private readonly idToToken: readonly (string | undefined)[],
     private readonly padToken: string,
+    /** Row -> (position in the unpadded row -> token text) where it is not the vocabulary entry. */
+    private readonly rowTexts: ReadonlyMap<number, ReadonlyMap<number, string>> = new Map(),
   ) {}
 
   /** Number of rows (same as `rows`). */
@@ -60,11 +62,14 @@ export class BatchEncoding {
       sequenceIds: [],
       overflowing: [],
     };
+    const texts = this.rowTexts.get(row);
+    const firstToken = this.padLeft ? L - n : 0;
     for (let p = base + from; p < base + to; p++) {
       const id = this.inputIds[p] as number;
       const attended = this.attentionMask[p] === 1;
       e.ids.push(id);
-      e.tokens.push(attended ? (this.idToToken[id] ?? '') : this.padToken);
+      const text = texts?.get(p - base - firstToken);
+      e.tokens.push(attended ? (text ?? this.idToToken[id] ?? '') : this.padToken);
       e.offsets.push([this.offsets[p * 2] as number, this.offsets[p * 2 + 1] as number]);
       e.typeIds.push(this.typeIds[p] as number);
       e.attentionMask.push(attended ? 1 : 0);

@@ -34,6 +34,8 @@ export class RawEncoding {
   special: Uint8Array;
   attention: Uint8Array;
   length = 0;
+  /** Position -> token text, where it is not the vocabulary entry (see TokenSink.texts). */
+  readonly texts = new Map<number, string>();
 
   constructor(capacity: number) {
     this.ids = new Int32Array(capacity);

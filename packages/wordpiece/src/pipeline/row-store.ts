@@ -16,6 +16,8 @@ export class RowStore {
   private rowStart: number[] = [];
   private rowLength: number[] = [];
   private rowSample: number[] = [];
+  /** Row -> (position -> token text), only for rows that have such tokens. */
+  private readonly rowTexts = new Map<number, Map<number, string>>();
 
   add(raw: RawEncoding, sample: number): void {
     const n = raw.length;
@@ -32,6 +34,7 @@ export class RowStore {
     this.rowStart.push(at);
     this.rowLength.push(n);
     this.rowSample.push(sample);
+    if (raw.texts.size > 0) this.rowTexts.set(this.rowStart.length - 1, new Map(raw.texts));
   }
 
   pack(
@@ -100,6 +103,7 @@ export class RowStore {
       padding === null ? -1 : target,
       idToToken,
       padding?.padToken ?? fallbackPad.padToken,
+      this.rowTexts,
     );
   }
 

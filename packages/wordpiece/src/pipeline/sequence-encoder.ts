@@ -47,6 +47,7 @@ export class SequenceEncoder {
       const end = data[m * 3 + 2] as number;
       if (start > cursor) word = this.encodeStretch(text, cursor, start, word, sink);
       sink.push(token.id, start, end, word++);
+      if (end - start !== token.content.length) sink.setLastText(text.slice(start, end));
       cursor = end;
     }
     if (cursor < text.length) this.encodeStretch(text, cursor, text.length, word, sink);
@@ -70,6 +71,7 @@ export class SequenceEncoder {
       const end = data[m * 3 + 2] as number;
       if (start > cursor) word = this.encodeWords(cursor, start, word, sink);
       sink.push(token.id, buffer.alignStart[start] as number, buffer.alignEnd[end - 1] as number, word++);
+      sink.setLastText(normalized.slice(start, end));
       cursor = end;
     }
     if (cursor < buffer.length) word = this.encodeWords(cursor, buffer.length, word, sink);

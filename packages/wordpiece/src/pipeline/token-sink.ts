@@ -8,6 +8,11 @@ export class TokenSink {
   ends: Int32Array;
   words: Int32Array;
   count = 0;
+  /**
+   * Token text where it is not the vocabulary entry: Rust reports an added token by the text it matched,
+   * stripped whitespace included. Rare, so a sparse map instead of a per-token array.
+   */
+  readonly texts = new Map<number, string>();
 
   constructor(capacity = 512) {
     this.ids = new Int32Array(capacity);
@@ -18,6 +23,12 @@ export class TokenSink {
 
   reset(): void {
     this.count = 0;
+    if (this.texts.size > 0) this.texts.clear();
+  }
+
+  /** Records that the token just pushed shows as `text`. */
+  setLastText(text: string): void {
+    this.texts.set(this.count - 1, text);
   }
 
   push(id: number, start: number, end: number, word: number): void {

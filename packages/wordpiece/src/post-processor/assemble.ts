@@ -29,6 +29,7 @@ export class Assembler {
     const total = a1 - a0 + (b === null ? 0 : b1 - b0) + (this.template ? this.template.addedTokens(b !== null) : 0);
     if (total > raw.ids.length) this.raw = new RawEncoding(Math.max(total, raw.ids.length * 2));
     this.raw.length = 0;
+    if (this.raw.texts.size > 0) this.raw.texts.clear();
     if (this.template === null) {
       this.copySequence(a, a0, a1, 0, 0);
       if (b !== null) this.copySequence(b, b0, b1, 1, 1);
@@ -62,6 +63,13 @@ export class Assembler {
       raw.special[p] = 0;
       raw.attention[p] = 1;
       tokens[p] = idToToken[id] ?? '';
+    }
+    if (sink.texts.size > 0) {
+      for (const [k, text] of sink.texts) {
+        if (k < from || k >= to) continue;
+        tokens[raw.length + k - from] = text;
+        raw.texts.set(raw.length + k - from, text);
+      }
     }
     raw.length = p;
   }

@@ -8,6 +8,7 @@ import {
   starterInNfdRanges,
   whitespaceCleanRanges,
   whitespaceSplitRanges,
+  wordCharRanges,
 } from './tables.generated.js';
 
 /** Removed by BertNormalizer's clean_text (NUL, U+FFFD, Cc/Cf/Co as Hugging Face's tables define them). */
@@ -68,3 +69,21 @@ function build(): Uint8Array {
 }
 
 export const charFlags: Uint8Array = build();
+
+/**
+ * Rust regex's \w as Hugging Face's single_word check sees it (probed, so its Unicode version). Only
+ * consulted at added-token boundaries, so a binary search over ranges beats another 1 MB table.
+ */
+export function isWordChar(cp: number): boolean {
+  // A lone surrogate reaches Rust as U+FFFD, which is not a word character.
+  if (cp >= 0xd800 && cp <= 0xdfff) return false;
+  let lo = 0;
+  let hi = wordCharRanges.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (cp < (wordCharRanges[mid * 2] as number)) hi = mid - 1;
+    else if (cp > (wordCharRanges[mid * 2 + 1] as number)) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
