@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { TokenizerError } from '../errors.js';
+import { TokenizerError, type TokenizerErrorCode } from '../errors.js';
 
 export function readBytes(path: string): Buffer {
   let stat;
@@ -18,7 +18,7 @@ export function readBytes(path: string): Buffer {
 
 /** Parses a JSON file, reporting the line and column of a syntax error. */
 export function readJson(path: string, text?: string): unknown {
-  const source = text ?? decodeUtf8(readBytes(path), path);
+  const source = text ?? decodeUtf8(readBytes(path), path, 'E_MALFORMED_TOKENIZER_JSON');
   if (source.trim().length === 0) throw new TokenizerError('E_EMPTY_FILE', `${path}: file is empty`, { file: path });
   try {
     return JSON.parse(source);
@@ -37,7 +37,7 @@ export function readJson(path: string, text?: string): unknown {
   }
 }
 
-export function decodeUtf8(bytes: Uint8Array, path: string): string {
+export function decodeUtf8(bytes: Uint8Array, path: string, code: TokenizerErrorCode = 'E_MALFORMED_VOCAB'): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (cause) {
@@ -54,6 +54,6 @@ export function decodeUtf8(bytes: Uint8Array, path: string): string {
         lineStart = i + 1;
       }
     }
-    throw new TokenizerError('E_MALFORMED_VOCAB', `${path}: line ${line} is not valid UTF-8`, { file: path, line, cause });
+    throw new TokenizerError(code, `${path}: line ${line} is not valid UTF-8`, { file: path, line, cause });
   }
 }

@@ -1,4 +1,4 @@
-import { NFD_BARRIER, charFlags } from '../unicode/char-class.js';
+import { combiningRank } from '../unicode/char-class.js';
 import type { NormalizedBuffer } from './normalized-buffer.js';
 
 export interface ClusterOwner {
@@ -52,13 +52,14 @@ export class MarkCluster {
       for (let k = 0; k < n; k++) out.pushString(owner.mapped(this.cps[k] as number), this.starts[k] as number, this.ends[k] as number);
       return;
     }
-    // Canonical ordering is a stable sort by combining class, so the j-th copy of a character stays the j-th.
-    const used = new Uint8Array(chars.length);
+    // Canonical ordering is a stable sort by combining class, so the j-th copy of a character stays the
+    // j-th: each output character takes the next unused source position holding it (linear overall).
+    const next = new Map<number, number>();
     let consumed = -1;
     for (const cp of ordered) {
-      let tag = 0;
-      while (tag < chars.length && (used[tag] === 1 || chars[tag] !== cp)) tag++;
-      used[tag] = 1;
+      let tag = next.get(cp) ?? 0;
+      while (chars[tag] !== cp) tag++;
+      next.set(cp, tag + 1);
       if (firsts[tag] === true || consumed < 0) consumed++;
       out.pushString(owner.finish(cp), this.starts[consumed] as number, this.ends[consumed] as number);
     }
@@ -66,27 +67,49 @@ export class MarkCluster {
 }
 
 /**
- * The canonical order of already-decomposed characters, or null when it is the given order. V8 knows
- * combining classes that Hugging Face's tables do not; those characters act as starters there, so each
- * is its own segment and only the text between them is reordered by String#normalize.
+ * The canonical order of already-decomposed characters, or null when it is the given order: each run of
+ * non-starters stably sorted by combining class. A counting sort keeps long runs of marks linear (V8's
+ * String#normalize uses an insertion sort there, quadratic on pathological input).
  */
 function canonicalOrder(chars: readonly number[]): number[] | null {
-  const out: number[] = [];
-  let segment = '';
-  const flushSegment = () => {
-    if (segment === '') return;
-    for (const ch of segment.normalize('NFD')) out.push(ch.codePointAt(0) as number);
-    segment = '';
-  };
-  for (const cp of chars) {
-    if ((charFlags[cp] as number) & NFD_BARRIER) {
-      flushSegment();
-      out.push(cp);
-    } else {
-      segment += String.fromCodePoint(cp);
+  let out: number[] | null = null;
+  const n = chars.length;
+  let i = 0;
+  while (i < n) {
+    if (combiningRank(chars[i] as number) === 0) {
+      i++;
+      continue;
     }
+    let j = i;
+    let sorted = true;
+    let previous = 0;
+    while (j < n) {
+      const rank = combiningRank(chars[j] as number);
+      if (rank === 0) break;
+      if (rank < previous) sorted = false;
+      previous = rank;
+      j++;
+    }
+    if (!sorted) {
+      out ??= [...chars];
+      sortRun(chars, i, j, out);
+    }
+    i = j;
   }
-  flushSegment();
-  for (let k = 0; k < chars.length; k++) if (out[k] !== chars[k]) return out;
-  return null;
+  return out;
 }
+
+function sortRun(chars: readonly number[], from: number, to: number, out: number[]): void {
+  const counts = new Int32Array(RANK_LIMIT + 1);
+  for (let k = from; k < to; k++) (counts[combiningRank(chars[k] as number) + 1] as number)++;
+  for (let r = 1; r <= RANK_LIMIT; r++) counts[r] = (counts[r] as number) + (counts[r - 1] as number);
+  for (let k = from; k < to; k++) {
+    const cp = chars[k] as number;
+    const rank = combiningRank(cp);
+    out[from + (counts[rank] as number)] = cp;
+    counts[rank] = (counts[rank] as number) + 1;
+  }
+}
+
+/** Above the number of distinct combining classes (55 in Unicode 16). */
+const RANK_LIMIT = 255;

@@ -1,5 +1,6 @@
 import {
   chineseRanges,
+  combiningRankTriples,
   controlRanges,
   markRanges,
   nfdKeepsRanges,
@@ -86,4 +87,20 @@ export function isWordChar(cp: number): boolean {
     else return true;
   }
   return false;
+}
+
+const ranks = new Map<number, number>();
+for (let i = 0; i + 2 < combiningRankTriples.length; i += 3) {
+  for (let cp = combiningRankTriples[i] as number; cp <= (combiningRankTriples[i + 1] as number); cp++) {
+    ranks.set(cp, combiningRankTriples[i + 2] as number);
+  }
+}
+
+/**
+ * The canonical combining class of `cp` as a rank (0 for starters, same order as the classes), as
+ * Hugging Face's NFD sees it: characters its tables do not know (NFD_BARRIER) are starters.
+ */
+export function combiningRank(cp: number): number {
+  if ((charFlags[cp] as number) & NFD_BARRIER) return 0;
+  return ranks.get(cp) ?? 0;
 }
