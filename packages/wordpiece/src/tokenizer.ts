@@ -82,6 +82,8 @@ export class WordPieceTokenizer {
   private readonly sinkA = new TokenSink();
   private readonly sinkB = new TokenSink();
   private readonly assembler: Assembler;
+  /** Options resolved once for the common call without any. */
+  private readonly defaultOptions: ResolvedOptions;
 
   constructor(parts: TokenizerParts) {
     this.parts = parts;
@@ -105,6 +107,7 @@ export class WordPieceTokenizer {
       padToken,
     };
     this.assembler = new Assembler(parts.postProcessor, this.idTable);
+    this.defaultOptions = resolveOptions(undefined, this.defaults);
   }
 
   /** Number of ids, added tokens included. */
@@ -153,12 +156,15 @@ export class WordPieceTokenizer {
       opts = pair;
     }
     checkText('text', text);
-    const resolved = resolveOptions(opts, this.defaults);
+    const resolved = opts === undefined ? this.defaultOptions : resolveOptions(opts, this.defaults);
     const windows = this.run(text, second, resolved);
     const padding = resolved.padding;
+    const single = windows.a.length === 1 && (windows.b === null || windows.b.length === 1);
+    if (single && padding === null) return this.directEncoding(windows, resolved.addSpecialTokens);
     const main = this.assembleWindow(windows, 0, 0, resolved.addSpecialTokens);
     const padTo = padding === null ? 0 : paddedLength(padding, main.length);
     const encoding = materialize(main, this.assembler.tokens, padding, padTo);
+    if (single) return encoding;
     for (const [i, j] of overflowCombinations(windows.a.length, windows.b?.length ?? 1)) {
       const raw = this.assembleWindow(windows, i, j, resolved.addSpecialTokens);
       encoding.overflowing.push(materialize(raw, this.assembler.tokens, padding, padTo));
@@ -240,6 +246,13 @@ export class WordPieceTokenizer {
       );
     }
     return planTruncation(lengthA, lengthB, { ...t, maxLength: t.maxLength - reserved });
+  }
+
+  private directEncoding(windows: { a: Windows; b: Windows | null }, addSpecialTokens: boolean): Encoding {
+    const [a0, a1] = windows.a[0] as [number, number];
+    if (windows.b === null) return this.assembler.encoding(this.sinkA, a0, a1, null, 0, 0, addSpecialTokens);
+    const [b0, b1] = windows.b[0] as [number, number];
+    return this.assembler.encoding(this.sinkA, a0, a1, this.sinkB, b0, b1, addSpecialTokens);
   }
 
   private assembleWindow(windows: { a: Windows; b: Windows | null }, i: number, j: number, addSpecialTokens: boolean) {

@@ -1,11 +1,10 @@
 /**
  * A trie over UTF-16 code units with edges in one open-addressing hash table, so the longest vocabulary
- * entry starting at a position is found in a single forward walk without creating substrings.
+ * entry starting at a position is found in a single forward walk without creating substrings. Each slot
+ * holds [parent node, unit, child] side by side, so a probe touches one cache line instead of three.
  */
 export class PieceTrie {
-  private keyNode: Int32Array;
-  private keyUnit: Int32Array;
-  private child: Int32Array;
+  private slots: Int32Array;
   private mask: number;
   private edges = 0;
   private nodes = 1;
@@ -16,10 +15,14 @@ export class PieceTrie {
     let size = 1024;
     while (size < expectedUnits * 2) size *= 2;
     this.mask = size - 1;
-    this.keyNode = new Int32Array(size).fill(-1);
-    this.keyUnit = new Int32Array(size);
-    this.child = new Int32Array(size);
+    this.slots = PieceTrie.emptySlots(size);
     this.value = new Int32Array(Math.max(16, expectedUnits + 1)).fill(-1);
+  }
+
+  private static emptySlots(size: number): Int32Array {
+    const slots = new Int32Array(size * 3);
+    for (let s = 0; s < size; s++) slots[s * 3] = -1;
+    return slots;
   }
 
   static readonly ROOT = 0;
@@ -38,11 +41,12 @@ export class PieceTrie {
 
   next(node: number, unit: number): number {
     const mask = this.mask;
+    const slots = this.slots;
     let h = (Math.imul(node, 0x9e3779b1) ^ Math.imul(unit, 0x85ebca6b)) & mask;
-    const keyNode = this.keyNode;
     for (;;) {
-      const k = keyNode[h] as number;
-      if (k === node && this.keyUnit[h] === unit) return this.child[h] as number;
+      const at = h * 3;
+      const k = slots[at] as number;
+      if (k === node && slots[at + 1] === unit) return slots[at + 2] as number;
       if (k === -1) return -1;
       h = (h + 1) & mask;
     }
@@ -68,22 +72,20 @@ export class PieceTrie {
   private place(node: number, unit: number, created: number): void {
     const mask = this.mask;
     let h = (Math.imul(node, 0x9e3779b1) ^ Math.imul(unit, 0x85ebca6b)) & mask;
-    while ((this.keyNode[h] as number) !== -1) h = (h + 1) & mask;
-    this.keyNode[h] = node;
-    this.keyUnit[h] = unit;
-    this.child[h] = created;
+    while ((this.slots[h * 3] as number) !== -1) h = (h + 1) & mask;
+    this.slots[h * 3] = node;
+    this.slots[h * 3 + 1] = unit;
+    this.slots[h * 3 + 2] = created;
   }
 
   private grow(): void {
-    const { keyNode, keyUnit, child } = this;
+    const old = this.slots;
     const size = (this.mask + 1) * 2;
     this.mask = size - 1;
-    this.keyNode = new Int32Array(size).fill(-1);
-    this.keyUnit = new Int32Array(size);
-    this.child = new Int32Array(size);
-    for (let h = 0; h < keyNode.length; h++) {
-      const k = keyNode[h] as number;
-      if (k !== -1) this.place(k, keyUnit[h] as number, child[h] as number);
+    this.slots = PieceTrie.emptySlots(size);
+    for (let at = 0; at < old.length; at += 3) {
+      const k = old[at] as number;
+      if (k !== -1) this.place(k, old[at + 1] as number, old[at + 2] as number);
     }
   }
 }

@@ -2,6 +2,7 @@ import { TokenizerError } from '../errors.js';
 import type { NormalizedBuffer } from '../normalizer/normalized-buffer.js';
 import type { TokenSink } from '../pipeline/token-sink.js';
 import type { TokenModel } from './model.js';
+import { PieceTable } from './piece-table.js';
 import { PieceTrie } from './piece-trie.js';
 import type { Vocab } from './vocab.js';
 
@@ -24,6 +25,8 @@ export class WordPieceModel implements TokenModel {
   private readonly wordStart: PieceTrie;
   private readonly continuation: PieceTrie;
   private readonly continuationIsWordStart: boolean;
+  private readonly wholeWordStart: PieceTable;
+  private readonly wholeContinuation: PieceTable;
 
   constructor(vocab: Vocab, options: WordPieceOptions = {}) {
     this.vocab = vocab;
@@ -35,12 +38,16 @@ export class WordPieceModel implements TokenModel {
     for (const token of vocab.tokenToId.keys()) units += token.length;
     this.wordStart = new PieceTrie(units);
     this.continuation = new PieceTrie(units / 4);
+    this.wholeWordStart = new PieceTable(vocab.tokenToId.size, units);
+    this.wholeContinuation = new PieceTable(vocab.tokenToId.size / 4, units / 4);
     const prefix = this.continuingSubwordPrefix;
     for (const [token, id] of vocab.tokenToId) {
       // A prefixed entry is reachable both ways, exactly as a lookup of the concatenated string would be.
       this.wordStart.insert(token, id);
+      this.wholeWordStart.insert(token, id);
       if (prefix.length > 0 && token.startsWith(prefix) && token.length > prefix.length) {
         this.continuation.insert(token.slice(prefix.length), id);
+        this.wholeContinuation.insert(token.slice(prefix.length), id);
       }
     }
     this.continuationIsWordStart = prefix.length === 0;
@@ -57,7 +64,14 @@ export class WordPieceModel implements TokenModel {
     const mark = sink.count;
     let pos = start;
     let trie = this.wordStart;
+    let whole = this.wholeWordStart;
     while (pos < end) {
+      // The rest of the word as one entry is the longest possible match; most words end here.
+      const wholeId = whole.get(codes, pos, end);
+      if (wholeId >= 0) {
+        sink.push(wholeId, alignStart[pos] as number, alignEnd[end - 1] as number, word);
+        return;
+      }
       let node = 0;
       let bestId = -1;
       let bestEnd = -1;
@@ -77,7 +91,10 @@ export class WordPieceModel implements TokenModel {
       }
       sink.push(bestId, alignStart[pos] as number, alignEnd[bestEnd - 1] as number, word);
       pos = bestEnd;
-      if (!this.continuationIsWordStart) trie = this.continuation;
+      if (!this.continuationIsWordStart) {
+        trie = this.continuation;
+        whole = this.wholeContinuation;
+      }
     }
   }
 

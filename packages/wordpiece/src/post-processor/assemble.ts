@@ -15,6 +15,74 @@ export class Assembler {
     private readonly idToToken: readonly (string | undefined)[],
   ) {}
 
+  /**
+   * The same layout as `assemble` written straight into a plain Encoding, for the common unpadded
+   * single-window case: one copy of each token instead of two.
+   */
+  encoding(a: TokenSink, a0: number, a1: number, b: TokenSink | null, b0: number, b1: number, addSpecialTokens: boolean): Encoding {
+    const specials = addSpecialTokens && this.template !== null ? this.template.addedTokens(b !== null) : 0;
+    // Arrays sized once and filled by index: cheaper than growing eight arrays by push.
+    const n = a1 - a0 + (b === null ? 0 : b1 - b0) + specials;
+    const e: Encoding = {
+      ids: new Array<number>(n),
+      tokens: new Array<string>(n),
+      offsets: new Array<[number, number]>(n),
+      typeIds: new Array<number>(n),
+      attentionMask: new Array<number>(n),
+      specialTokensMask: new Array<number>(n),
+      wordIds: new Array<number | null>(n),
+      sequenceIds: new Array<number | null>(n),
+      overflowing: [],
+    };
+    if (this.template === null) {
+      const p = this.fillSequence(e, 0, a, a0, a1, 0, 0);
+      if (b !== null) this.fillSequence(e, p, b, b0, b1, 1, 1);
+      return e;
+    }
+    let p = 0;
+    const pieces: readonly TemplatePiece[] = b === null ? this.template.single : this.template.pair;
+    for (const piece of pieces) {
+      if (piece.kind === 'sequence') {
+        if (piece.sequence === 0) p = this.fillSequence(e, p, a, a0, a1, piece.typeId, 0);
+        else if (b !== null) p = this.fillSequence(e, p, b, b0, b1, piece.typeId, 1);
+      } else if (addSpecialTokens) {
+        const def = this.template.specialTokens.get(piece.name) as SpecialTokenDefinition;
+        for (let k = 0; k < def.ids.length; k++, p++) {
+          e.ids[p] = def.ids[k] as number;
+          e.tokens[p] = def.tokens[k] ?? '';
+          e.offsets[p] = [0, 0];
+          e.typeIds[p] = piece.typeId;
+          e.attentionMask[p] = 1;
+          e.specialTokensMask[p] = 1;
+          e.wordIds[p] = null;
+          e.sequenceIds[p] = null;
+        }
+      }
+    }
+    return e;
+  }
+
+  private fillSequence(e: Encoding, at: number, sink: TokenSink, from: number, to: number, typeId: number, sequence: number): number {
+    const { ids, starts, ends, words } = sink;
+    const idToToken = this.idToToken;
+    let p = at;
+    for (let k = from; k < to; k++, p++) {
+      const id = ids[k] as number;
+      e.ids[p] = id;
+      e.tokens[p] = idToToken[id] ?? '';
+      e.offsets[p] = [starts[k] as number, ends[k] as number];
+      e.typeIds[p] = typeId;
+      e.attentionMask[p] = 1;
+      e.specialTokensMask[p] = 0;
+      e.wordIds[p] = words[k] as number;
+      e.sequenceIds[p] = sequence;
+    }
+    if (sink.texts.size > 0) {
+      for (const [k, text] of sink.texts) if (k >= from && k < to) e.tokens[at + k - from] = text;
+    }
+    return p;
+  }
+
   /** Lays out [specials] A[a0,a1) [specials] B[b0,b1) [specials] as the template says. */
   assemble(
     a: TokenSink,
@@ -95,42 +163,45 @@ export class Assembler {
 export function materialize(raw: RawEncoding, tokens: readonly string[], padding: PaddingParams | null, padTo: number): Encoding {
   const n = raw.length;
   const pad = padding !== null && padTo > n ? padTo - n : 0;
-  const total = n + pad;
-  const ids = new Array<number>(total);
-  const outTokens = new Array<string>(total);
-  const offsets = new Array<[number, number]>(total);
-  const typeIds = new Array<number>(total);
-  const attentionMask = new Array<number>(total);
-  const specialTokensMask = new Array<number>(total);
-  const wordIds = new Array<number | null>(total);
-  const sequenceIds = new Array<number | null>(total);
-  const left = padding !== null && padding.direction === 'left';
-  const shift = left ? pad : 0;
+  // Arrays grown by push stay packed (holey arrays from new Array(n) are slower to build and to read).
+  const e: Encoding = {
+    ids: [],
+    tokens: [],
+    offsets: [],
+    typeIds: [],
+    attentionMask: [],
+    specialTokensMask: [],
+    wordIds: [],
+    sequenceIds: [],
+    overflowing: [],
+  };
+  if (pad > 0 && padding !== null && padding.direction === 'left') pushPadding(e, padding, pad);
+  const { ids, starts, ends, typeIds, special, words, sequences } = raw;
   for (let k = 0; k < n; k++) {
-    const p = k + shift;
-    ids[p] = raw.ids[k] as number;
-    outTokens[p] = tokens[k] as string;
-    offsets[p] = [raw.starts[k] as number, raw.ends[k] as number];
-    typeIds[p] = raw.typeIds[k] as number;
-    attentionMask[p] = 1;
-    specialTokensMask[p] = raw.special[k] as number;
-    const w = raw.words[k] as number;
-    wordIds[p] = w < 0 ? null : w;
-    const s = raw.sequences[k] as number;
-    sequenceIds[p] = s < 0 ? null : s;
+    e.ids.push(ids[k] as number);
+    e.tokens.push(tokens[k] as string);
+    e.offsets.push([starts[k] as number, ends[k] as number]);
+    e.typeIds.push(typeIds[k] as number);
+    e.attentionMask.push(1);
+    e.specialTokensMask.push(special[k] as number);
+    const w = words[k] as number;
+    e.wordIds.push(w < 0 ? null : w);
+    const s = sequences[k] as number;
+    e.sequenceIds.push(s < 0 ? null : s);
   }
-  if (pad > 0 && padding !== null) {
-    const from = left ? 0 : n;
-    for (let p = from; p < from + pad; p++) {
-      ids[p] = padding.padId;
-      outTokens[p] = padding.padToken;
-      offsets[p] = [0, 0];
-      typeIds[p] = padding.padTypeId;
-      attentionMask[p] = 0;
-      specialTokensMask[p] = 1;
-      wordIds[p] = null;
-      sequenceIds[p] = null;
-    }
+  if (pad > 0 && padding !== null && padding.direction !== 'left') pushPadding(e, padding, pad);
+  return e;
+}
+
+function pushPadding(e: Encoding, padding: PaddingParams, count: number): void {
+  for (let k = 0; k < count; k++) {
+    e.ids.push(padding.padId);
+    e.tokens.push(padding.padToken);
+    e.offsets.push([0, 0]);
+    e.typeIds.push(padding.padTypeId);
+    e.attentionMask.push(0);
+    e.specialTokensMask.push(1);
+    e.wordIds.push(null);
+    e.sequenceIds.push(null);
   }
-  return { ids, tokens: outTokens, offsets, typeIds, attentionMask, specialTokensMask, wordIds, sequenceIds, overflowing: [] };
 }
