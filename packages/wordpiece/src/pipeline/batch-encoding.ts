@@ -1,4 +1,4 @@
-import type { Encoding } from './encoding.js';
+import { type Encoding, allocateEncoding } from './encoding.js';
 
 /**
  * A batch packed as row-major typed arrays (rows x sequenceLength), ready to become model input
@@ -51,33 +51,23 @@ export class BatchEncoding {
     const from = this.padLeft ? L - visible : 0;
     const to = from + visible;
     const base = row * L;
-    const e: Encoding = {
-      ids: [],
-      tokens: [],
-      offsets: [],
-      typeIds: [],
-      attentionMask: [],
-      specialTokensMask: [],
-      wordIds: [],
-      sequenceIds: [],
-      overflowing: [],
-    };
+    const e = allocateEncoding(visible);
     const texts = this.rowTexts.get(row);
     const firstToken = this.padLeft ? L - n : 0;
-    for (let p = base + from; p < base + to; p++) {
+    for (let p = base + from, q = 0; p < base + to; p++, q++) {
       const id = this.inputIds[p] as number;
       const attended = this.attentionMask[p] === 1;
-      e.ids.push(id);
+      e.ids[q] = id;
       const text = texts?.get(p - base - firstToken);
-      e.tokens.push(attended ? (text ?? this.idToToken[id] ?? '') : this.padToken);
-      e.offsets.push([this.offsets[p * 2] as number, this.offsets[p * 2 + 1] as number]);
-      e.typeIds.push(this.typeIds[p] as number);
-      e.attentionMask.push(attended ? 1 : 0);
-      e.specialTokensMask.push(this.specialTokensMask[p] as number);
+      e.tokens[q] = attended ? (text ?? this.idToToken[id] ?? '') : this.padToken;
+      e.offsets[q] = [this.offsets[p * 2] as number, this.offsets[p * 2 + 1] as number];
+      e.typeIds[q] = this.typeIds[p] as number;
+      e.attentionMask[q] = attended ? 1 : 0;
+      e.specialTokensMask[q] = this.specialTokensMask[p] as number;
       const w = this.wordIds[p] as number;
-      e.wordIds.push(w < 0 ? null : w);
+      e.wordIds[q] = w < 0 ? null : w;
       const s = this.sequenceIds[p] as number;
-      e.sequenceIds.push(s < 0 ? null : s);
+      e.sequenceIds[q] = s < 0 ? null : s;
     }
     return e;
   }

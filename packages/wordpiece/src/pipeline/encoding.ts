@@ -18,6 +18,21 @@ export interface Encoding {
   overflowing: Encoding[];
 }
 
+/** An Encoding with every array sized `n`, to be filled by index (cheaper than growing by push). */
+export function allocateEncoding(n: number): Encoding {
+  return {
+    ids: new Array<number>(n),
+    tokens: new Array<string>(n),
+    offsets: new Array<[number, number]>(n),
+    typeIds: new Array<number>(n),
+    attentionMask: new Array<number>(n),
+    specialTokensMask: new Array<number>(n),
+    wordIds: new Array<number | null>(n),
+    sequenceIds: new Array<number | null>(n),
+    overflowing: [],
+  };
+}
+
 /**
  * An encoding under construction, as parallel typed arrays with room to grow. Built once per input
  * window and then either materialized as an Encoding or copied into a packed batch row.

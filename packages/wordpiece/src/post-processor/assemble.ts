@@ -1,5 +1,5 @@
 import type { Encoding } from '../pipeline/encoding.js';
-import { RawEncoding } from '../pipeline/encoding.js';
+import { RawEncoding, allocateEncoding } from '../pipeline/encoding.js';
 import type { PaddingParams } from '../pipeline/padding.js';
 import type { TokenSink } from '../pipeline/token-sink.js';
 import type { SpecialTokenDefinition, TemplatePiece, TemplateProcessor } from './template.js';
@@ -21,19 +21,7 @@ export class Assembler {
    */
   encoding(a: TokenSink, a0: number, a1: number, b: TokenSink | null, b0: number, b1: number, addSpecialTokens: boolean): Encoding {
     const specials = addSpecialTokens && this.template !== null ? this.template.addedTokens(b !== null) : 0;
-    // Arrays sized once and filled by index: cheaper than growing eight arrays by push.
-    const n = a1 - a0 + (b === null ? 0 : b1 - b0) + specials;
-    const e: Encoding = {
-      ids: new Array<number>(n),
-      tokens: new Array<string>(n),
-      offsets: new Array<[number, number]>(n),
-      typeIds: new Array<number>(n),
-      attentionMask: new Array<number>(n),
-      specialTokensMask: new Array<number>(n),
-      wordIds: new Array<number | null>(n),
-      sequenceIds: new Array<number | null>(n),
-      overflowing: [],
-    };
+    const e = allocateEncoding(a1 - a0 + (b === null ? 0 : b1 - b0) + specials);
     if (this.template === null) {
       const p = this.fillSequence(e, 0, a, a0, a1, 0, 0);
       if (b !== null) this.fillSequence(e, p, b, b0, b1, 1, 1);
@@ -163,45 +151,34 @@ export class Assembler {
 export function materialize(raw: RawEncoding, tokens: readonly string[], padding: PaddingParams | null, padTo: number): Encoding {
   const n = raw.length;
   const pad = padding !== null && padTo > n ? padTo - n : 0;
-  // Arrays grown by push stay packed (holey arrays from new Array(n) are slower to build and to read).
-  const e: Encoding = {
-    ids: [],
-    tokens: [],
-    offsets: [],
-    typeIds: [],
-    attentionMask: [],
-    specialTokensMask: [],
-    wordIds: [],
-    sequenceIds: [],
-    overflowing: [],
-  };
-  if (pad > 0 && padding !== null && padding.direction === 'left') pushPadding(e, padding, pad);
+  const e = allocateEncoding(n + pad);
+  const shift = padding !== null && padding.direction === 'left' ? pad : 0;
   const { ids, starts, ends, typeIds, special, words, sequences } = raw;
   for (let k = 0; k < n; k++) {
-    e.ids.push(ids[k] as number);
-    e.tokens.push(tokens[k] as string);
-    e.offsets.push([starts[k] as number, ends[k] as number]);
-    e.typeIds.push(typeIds[k] as number);
-    e.attentionMask.push(1);
-    e.specialTokensMask.push(special[k] as number);
+    const p = k + shift;
+    e.ids[p] = ids[k] as number;
+    e.tokens[p] = tokens[k] as string;
+    e.offsets[p] = [starts[k] as number, ends[k] as number];
+    e.typeIds[p] = typeIds[k] as number;
+    e.attentionMask[p] = 1;
+    e.specialTokensMask[p] = special[k] as number;
     const w = words[k] as number;
-    e.wordIds.push(w < 0 ? null : w);
+    e.wordIds[p] = w < 0 ? null : w;
     const s = sequences[k] as number;
-    e.sequenceIds.push(s < 0 ? null : s);
+    e.sequenceIds[p] = s < 0 ? null : s;
   }
-  if (pad > 0 && padding !== null && padding.direction !== 'left') pushPadding(e, padding, pad);
+  if (pad > 0 && padding !== null) {
+    const from = shift > 0 ? 0 : n;
+    for (let p = from; p < from + pad; p++) {
+      e.ids[p] = padding.padId;
+      e.tokens[p] = padding.padToken;
+      e.offsets[p] = [0, 0];
+      e.typeIds[p] = padding.padTypeId;
+      e.attentionMask[p] = 0;
+      e.specialTokensMask[p] = 1;
+      e.wordIds[p] = null;
+      e.sequenceIds[p] = null;
+    }
+  }
   return e;
-}
-
-function pushPadding(e: Encoding, padding: PaddingParams, count: number): void {
-  for (let k = 0; k < count; k++) {
-    e.ids.push(padding.padId);
-    e.tokens.push(padding.padToken);
-    e.offsets.push([0, 0]);
-    e.typeIds.push(padding.padTypeId);
-    e.attentionMask.push(0);
-    e.specialTokensMask.push(1);
-    e.wordIds.push(null);
-    e.sequenceIds.push(null);
-  }
 }
