@@ -1,0 +1,306 @@
+import { readFileSync } from 'node:fs';
+import { type Encoding, WordPieceTokenizer } from '@bertkit/wordpiece';
+import { EncoderError, EncoderTypeError } from './errors.js';
+import { defaultLayers, resolveLayers } from './layers.js';
+import { type ModelConfig, readModelConfig } from './model-config.js';
+import { type ModelFiles, resolveModelFiles } from './model-files.js';
+import { type GraphInfo, readGraphInfo } from './onnx/graph-info.js';
+import { findHiddenStates, withExtraOutputs } from './onnx/layer-outputs.js';
+import { WireError } from './onnx/proto-wire.js';
+import { paddingFraction, planBatches } from './planner.js';
+import { type PoolingMethod, l2Normalize, poolRow } from './pooling.js';
+import { type EncoderInput, type Rows, checkInput, checkInputs, tokenizeRows } from './rows.js';
+import { type BatchInput, OnnxRunner, type RunnerOptions } from './runner.js';
+
+export interface LoadOptions extends RunnerOptions {
+  /** Load onnx/model_quantized.onnx instead of onnx/model.onnx. Default false. */
+  quantized?: boolean;
+  /** Longest input in tokens, special tokens included. Default: model_max_length, capped by the position table. */
+  maxLength?: number;
+}
+
+export interface EmbedOptions {
+  /** Default 'cls'. */
+  pooling?: PoolingMethod;
+  /** Hidden states to pool (0 = embeddings, -1 = last). Default [-1], or [-1, -2, -3, -4] for layer-concat. */
+  layers?: number[];
+  /** How layer-concat pools each layer. Default 'cls'. */
+  layerPooling?: 'cls' | 'mean';
+  /** Scale each vector to unit L2 norm. Default false. */
+  normalize?: boolean;
+  /** Padded tokens per batch (rows x padded length). Default 8192. */
+  batchTokens?: number;
+  /** Inputs longer than maxLength: cut ('truncate', default) or split into windows averaged into one vector. */
+  long?: 'truncate' | 'window';
+  /** Tokens shared by consecutive windows. Default maxLength / 4. */
+  stride?: number;
+  /** Called after each batch. */
+  onProgress?: (progress: { done: number; total: number }) => void;
+}
+
+export interface Embeddings {
+  /** rows x dim, row-major, in input order. */
+  data: Float32Array;
+  rows: number;
+  dim: number;
+  /** Inputs longer than maxLength (truncated, or split into windows). */
+  longInputs: number;
+  /** Share of the computed positions that were padding. */
+  paddingFraction: number;
+}
+
+export interface TokenVectors extends Encoding {
+  /** length x dim: each token's vector (layers concatenated when several are asked for). */
+  vectors: Float32Array;
+  dim: number;
+}
+
+const DEFAULT_BATCH_TOKENS = 8192;
+
+/** A BERT-family ONNX encoder with its tokenizer: text in, pooled or per-token vectors out. */
+export class Encoder {
+  private constructor(
+    readonly files: ModelFiles,
+    readonly config: ModelConfig,
+    readonly tokenizer: WordPieceTokenizer,
+    private readonly runner: OnnxRunner,
+    /** Output name of hidden_states[i], or null when the graph's blocks could not be identified. */
+    private readonly hiddenStates: string[] | null,
+    private readonly layersError: EncoderError | null,
+    readonly maxLength: number,
+    private readonly padId: number,
+  ) {}
+
+  /** Loads a Hugging Face style model directory (config.json, tokenizer files, onnx/model.onnx) or a .onnx path. */
+  static async load(path: string, options: LoadOptions = {}): Promise<Encoder> {
+    const files = resolveModelFiles(path, options);
+    const config = readModelConfig(files.config);
+    const tokenizer = WordPieceTokenizer.fromFile(files.dir);
+    if (tokenizer.idLimit > config.vocabSize) {
+      throw new EncoderError(
+        'E_VOCAB_TOO_LARGE',
+        `${files.dir}: the tokenizer emits ids up to ${tokenizer.idLimit - 1} but the model's embedding table has ${config.vocabSize} rows (config.json vocab_size)`,
+        { file: files.config },
+      );
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(files.onnx);
+    } catch (cause) {
+      throw new EncoderError('E_MODEL_NOT_FOUND', `${files.onnx}: cannot read (${(cause as Error).message})`, { file: files.onnx, cause });
+    }
+    let graph: GraphInfo;
+    try {
+      graph = readGraphInfo(bytes);
+    } catch (cause) {
+      if (!(cause instanceof WireError)) throw cause;
+      throw new EncoderError('E_BAD_ONNX', `${files.onnx}: not a readable ONNX model (${cause.message}); is the file truncated?`, { file: files.onnx, cause });
+    }
+    checkEmbeddingTable(graph, tokenizer, files.onnx);
+    let hiddenStates: string[] | null = null;
+    let layersError: EncoderError | null = null;
+    try {
+      hiddenStates = findHiddenStates(graph, config.layers, files.onnx);
+    } catch (error) {
+      if (!(error instanceof EncoderError)) throw error;
+      layersError = error;
+    }
+    if (hiddenStates !== null && graph.externalData) {
+      layersError = new EncoderError('E_LAYERS_UNAVAILABLE', `${files.onnx}: keeps its weights in an external data file; intermediate layers need a single-file model`);
+      hiddenStates = null;
+    }
+    const extra = hiddenStates === null ? [] : hiddenStates.filter((name) => !graph.outputs.includes(name));
+    const model = extra.length > 0 ? withExtraOutputs(bytes, extra, config.hidden) : bytes;
+    const runner = await OnnxRunner.create(model, files.onnx, options);
+    const positions = config.maxPositions ?? 512;
+    const maxLength = options.maxLength ?? Math.min(tokenizer.modelMaxLength ?? positions, positions);
+    if (!Number.isInteger(maxLength) || maxLength < 3 || maxLength > positions) {
+      throw new EncoderError('E_INVALID_OPTION', `maxLength must be an integer in [3, ${positions}] (the position table), got ${maxLength}`);
+    }
+    return new Encoder(files, config, tokenizer, runner, hiddenStates, layersError, maxLength, tokenizer.tokenToId('[PAD]') ?? 0);
+  }
+
+  get hidden(): number {
+    return this.config.hidden;
+  }
+
+  /** One vector per input, pooled as asked, in input order. */
+  async embed(inputs: readonly EncoderInput[], options: EmbedOptions = {}): Promise<Embeddings> {
+    checkInputs(inputs);
+    const plan = this.planPooling(options);
+    const rows = tokenizeRows(this.tokenizer, inputs, {
+      maxLength: this.maxLength,
+      long: options.long ?? 'truncate',
+      stride: options.stride ?? Math.floor(this.maxLength / 4),
+    });
+    const dim = this.hidden * plan.layers.length;
+    const rowVectors = new Float32Array(rows.lengths.length * dim);
+    const fraction = await this.runRows(rows, plan.names, options, (outputs, batch, row, r) => {
+      plan.layers.forEach((_, j) => {
+        poolRow(plan.method, outputs[j] as Float32Array, batch.mask, r, batch.length, this.hidden, rowVectors, row * dim + j * this.hidden);
+      });
+    });
+    // Windows of one input are averaged into its vector.
+    const data = new Float32Array(inputs.length * dim);
+    const counts = new Int32Array(inputs.length);
+    for (let row = 0; row < rows.source.length; row++) {
+      const input = rows.source[row] as number;
+      counts[input] = (counts[input] as number) + 1;
+      for (let d = 0; d < dim; d++) data[input * dim + d] = (data[input * dim + d] as number) + (rowVectors[row * dim + d] as number);
+    }
+    for (let i = 0; i < inputs.length; i++) {
+      const c = counts[i] as number;
+      if (c > 1) for (let d = 0; d < dim; d++) data[i * dim + d] = (data[i * dim + d] as number) / c;
+    }
+    if (options.normalize) l2Normalize(data, inputs.length, dim);
+    return { data, rows: inputs.length, dim, longInputs: rows.longInputs, paddingFraction: fraction };
+  }
+
+  /**
+   * Embeds a stream of inputs chunk by chunk (`chunk` inputs at a time, default 4096), yielding each
+   * chunk's vectors in order: memory stays flat however long the stream is.
+   */
+  async *embedStream(
+    source: AsyncIterable<EncoderInput> | Iterable<EncoderInput>,
+    options: EmbedOptions & { chunk?: number } = {},
+  ): AsyncGenerator<Embeddings & { offset: number }> {
+    const size = options.chunk ?? 4096;
+    if (!Number.isInteger(size) || size < 1) throw new EncoderError('E_INVALID_OPTION', `chunk must be a positive integer, got ${size}`);
+    let pending: EncoderInput[] = [];
+    let offset = 0;
+    const { onProgress, ...rest } = options;
+    const flush = async () => {
+      const out = await this.embed(pending, rest);
+      const result = { ...out, offset };
+      offset += pending.length;
+      pending = [];
+      onProgress?.({ done: offset, total: Number.NaN });
+      return result;
+    };
+    for await (const item of source) {
+      checkInput(item, `source item ${offset + pending.length}`);
+      pending.push(item);
+      if (pending.length >= size) yield await flush();
+    }
+    if (pending.length > 0) yield await flush();
+  }
+
+  /** Every token's vector with the tokenizer's tokens, offsets and word ids, for token and span heads. */
+  async encodeTokens(inputs: readonly EncoderInput[], options: Pick<EmbedOptions, 'layers' | 'batchTokens' | 'onProgress'> = {}): Promise<TokenVectors[]> {
+    checkInputs(inputs);
+    const layers = resolveLayers(options.layers ?? [-1], this.config.layers);
+    const names = this.outputNames(layers);
+    const rows = tokenizeRows(this.tokenizer, inputs, { maxLength: this.maxLength, long: 'truncate', stride: 0 });
+    const dim = this.hidden * layers.length;
+    const vectors = rows.ids.map((ids) => new Float32Array(ids.length * dim));
+    await this.runRows(rows, names, options, (outputs, batch, row, r) => {
+      const target = vectors[row] as Float32Array;
+      const n = rows.lengths[row] as number;
+      for (let p = 0; p < n; p++) {
+        layers.forEach((_, j) => {
+          const src = (r * batch.length + p) * this.hidden;
+          target.set((outputs[j] as Float32Array).subarray(src, src + this.hidden), p * dim + j * this.hidden);
+        });
+      }
+    });
+    return inputs.map((input, i) => {
+      const [a, b] = typeof input === 'string' ? [input, null] : input;
+      const e = this.tokenizer.encode(a, b, { truncation: { maxLength: this.maxLength }, padding: false });
+      return { ...e, overflowing: [], vectors: vectors[i] as Float32Array, dim };
+    });
+  }
+
+  /**
+   * Runs an already tokenized, padded batch (rows x length, row-major) and returns the asked hidden
+   * states (default: all, 0 = embeddings) as rows x length x hidden arrays, padding positions included.
+   */
+  async forward(
+    batch: { inputIds: Int32Array; attentionMask: Int32Array; tokenTypeIds?: Int32Array; rows: number; length: number },
+    options: { layers?: number[] } = {},
+  ): Promise<Float32Array[]> {
+    const { inputIds, attentionMask, rows, length } = batch;
+    if (inputIds.length !== rows * length || attentionMask.length !== rows * length) {
+      throw new EncoderError('E_INVALID_OPTION', `forward: inputIds and attentionMask must hold rows x length = ${rows * length} values`);
+    }
+    const layers = resolveLayers(options.layers ?? Array.from({ length: this.config.layers + 1 }, (_, i) => i), this.config.layers);
+    const typeIds = batch.tokenTypeIds ?? new Int32Array(rows * length);
+    return this.runner.run({ rows, length, ids: inputIds, mask: attentionMask, typeIds }, this.outputNames(layers));
+  }
+
+  async release(): Promise<void> {
+    await this.runner.release();
+  }
+
+  private planPooling(options: EmbedOptions): { method: 'cls' | 'mean' | 'max'; layers: number[]; names: string[] } {
+    const pooling = options.pooling ?? 'cls';
+    if (!['cls', 'mean', 'max', 'layer-concat'].includes(pooling)) {
+      throw new EncoderError('E_INVALID_OPTION', `pooling must be 'cls', 'mean', 'max' or 'layer-concat', got ${JSON.stringify(pooling)}`);
+    }
+    if (options.layers !== undefined && !Array.isArray(options.layers)) throw new EncoderTypeError('layers', 'an array of layer indexes', options.layers);
+    const layers = resolveLayers(options.layers ?? defaultLayers(pooling), this.config.layers);
+    if (layers.length === 0) throw new EncoderError('E_INVALID_OPTION', 'layers must name at least one layer');
+    if (pooling !== 'layer-concat' && layers.length !== 1) {
+      throw new EncoderError('E_INVALID_OPTION', `pooling '${pooling}' takes one layer; use 'layer-concat' to concatenate ${layers.length}`);
+    }
+    const method = pooling === 'layer-concat' ? (options.layerPooling ?? 'cls') : pooling;
+    if (method !== 'cls' && method !== 'mean') {
+      if (pooling === 'layer-concat') throw new EncoderError('E_INVALID_OPTION', `layerPooling must be 'cls' or 'mean', got ${JSON.stringify(method)}`);
+    }
+    return { method, layers, names: this.outputNames(layers) };
+  }
+
+  private outputNames(layers: readonly number[]): string[] {
+    return layers.map((layer) => {
+      if (layer === this.config.layers) return 'last_hidden_state';
+      if (this.hiddenStates === null) throw this.layersError ?? new EncoderError('E_LAYERS_UNAVAILABLE', 'intermediate layers are not available');
+      return this.hiddenStates[layer] as string;
+    });
+  }
+
+  /** Plans batches over the rows, runs them and hands each row's outputs to `take`. */
+  private async runRows(
+    rows: Rows,
+    names: readonly string[],
+    options: Pick<EmbedOptions, 'batchTokens' | 'onProgress'>,
+    take: (outputs: Float32Array[], batch: BatchInput, row: number, r: number) => void,
+  ): Promise<number> {
+    const budget = options.batchTokens ?? DEFAULT_BATCH_TOKENS;
+    if (!Number.isInteger(budget) || budget < 1) throw new EncoderError('E_INVALID_OPTION', `batchTokens must be a positive integer, got ${budget}`);
+    const batches = planBatches(rows.lengths, Math.max(budget, this.maxLength));
+    let done = 0;
+    for (const planned of batches) {
+      const batch = this.padBatch(rows, planned.rows, planned.length);
+      const outputs = await this.runner.run(batch, names);
+      planned.rows.forEach((row, r) => take(outputs, batch, row, r));
+      done += planned.rows.length;
+      options.onProgress?.({ done, total: rows.lengths.length });
+    }
+    return paddingFraction(rows.lengths, batches);
+  }
+
+  private padBatch(rows: Rows, members: readonly number[], length: number): BatchInput {
+    const n = members.length;
+    const batch: BatchInput = { rows: n, length, ids: new Int32Array(n * length).fill(this.padId), mask: new Int32Array(n * length), typeIds: new Int32Array(n * length) };
+    members.forEach((row, r) => {
+      const ids = rows.ids[row] as Int32Array;
+      batch.ids.set(ids, r * length);
+      batch.typeIds.set(rows.typeIds[row] as Int32Array, r * length);
+      batch.mask.fill(1, r * length, r * length + ids.length);
+    });
+    return batch;
+  }
+}
+
+/** The word embedding table, when the graph names it, must cover every id the tokenizer emits. */
+function checkEmbeddingTable(graph: GraphInfo, tokenizer: WordPieceTokenizer, file: string): void {
+  const table = graph.initializers.find((t) => /(^|\.)embeddings\.word_embeddings\.weight$/.test(t.name));
+  if (!table || table.dims.length !== 2) return;
+  const rows = table.dims[0] as number;
+  if (tokenizer.idLimit > rows) {
+    throw new EncoderError(
+      'E_VOCAB_TOO_LARGE',
+      `${file}: the tokenizer emits ids up to ${tokenizer.idLimit - 1} but the graph's word embedding table ${table.name} has ${rows} rows`,
+      { file },
+    );
+  }
+}

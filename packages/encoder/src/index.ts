@@ -1,0 +1,17 @@
+export { Encoder } from './encoder.js';
+export type { EmbedOptions, Embeddings, LoadOptions, TokenVectors } from './encoder.js';
+export { EncoderError, EncoderTypeError } from './errors.js';
+export type { EncoderErrorCode } from './errors.js';
+export type { EncoderInput } from './rows.js';
+export type { PoolingMethod } from './pooling.js';
+export { poolRow, l2Normalize } from './pooling.js';
+export { planBatches, paddingFraction } from './planner.js';
+export type { PlannedBatch } from './planner.js';
+export type { ModelConfig } from './model-config.js';
+export { readModelConfig } from './model-config.js';
+export { resolveModelFiles } from './model-files.js';
+export type { ModelFiles } from './model-files.js';
+export { readGraphInfo } from './onnx/graph-info.js';
+export type { GraphInfo, NodeInfo } from './onnx/graph-info.js';
+export { findHiddenStates, withExtraOutputs } from './onnx/layer-outputs.js';
+export type { RunnerOptions } from './runner.js';
