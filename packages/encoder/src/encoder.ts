@@ -22,7 +22,7 @@ export interface LoadOptions extends RunnerOptions {
 export interface EmbedOptions {
   /** Default 'cls'. */
   pooling?: PoolingMethod;
-  /** Hidden states to pool (0 = embeddings, -1 = last). Default [-1], or [-1, -2, -3, -4] for layer-concat. */
+  /** Hidden states to pool (0 = embeddings, -1 = last). Default [-1]; for layer-concat the last four layers. */
   layers?: number[];
   /** How layer-concat pools each layer. Default 'cls'. */
   layerPooling?: 'cls' | 'mean';
@@ -237,7 +237,7 @@ export class Encoder {
       throw new EncoderError('E_INVALID_OPTION', `pooling must be 'cls', 'mean', 'max' or 'layer-concat', got ${JSON.stringify(pooling)}`);
     }
     if (options.layers !== undefined && !Array.isArray(options.layers)) throw new EncoderTypeError('layers', 'an array of layer indexes', options.layers);
-    const layers = resolveLayers(options.layers ?? defaultLayers(pooling), this.config.layers);
+    const layers = resolveLayers(options.layers ?? defaultLayers(pooling, this.config.layers), this.config.layers);
     if (layers.length === 0) throw new EncoderError('E_INVALID_OPTION', 'layers must name at least one layer');
     if (pooling !== 'layer-concat' && layers.length !== 1) {
       throw new EncoderError('E_INVALID_OPTION', `pooling '${pooling}' takes one layer; use 'layer-concat' to concatenate ${layers.length}`);

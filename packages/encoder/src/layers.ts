@@ -13,6 +13,8 @@ export function resolveLayers(layers: readonly number[], count: number): number[
   });
 }
 
-export function defaultLayers(method: PoolingMethod): number[] {
-  return method === 'layer-concat' ? [-1, -2, -3, -4] : [-1];
+/** The last layer; for layer-concat the last four transformer layers (fewer on smaller models). */
+export function defaultLayers(method: PoolingMethod, count: number): number[] {
+  if (method !== 'layer-concat') return [-1];
+  return Array.from({ length: Math.min(4, count) }, (_, i) => -1 - i);
 }

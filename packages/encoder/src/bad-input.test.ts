@@ -1,0 +1,113 @@
+// Broken models and bad calls: each a clear, typed error naming the file or argument, or a documented
+// result; never a crash or a hang.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Encoder, EncoderError } from './index.js';
+import { modelDir } from './testing/reference.js';
+
+/** A private copy of a stand-in model that a test may break. */
+function copyModel(name = 'tiny-random-bert'): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'bertkit-broken-')), name);
+  cpSync(modelDir(name), dir, { recursive: true });
+  return dir;
+}
+
+/** Replaces every occurrence of `from` by `to` (same byte length, so protobuf lengths stay valid). */
+function patchBytes(file: string, from: string, to: string): number {
+  expect(Buffer.byteLength(from)).toBe(Buffer.byteLength(to));
+  const bytes = readFileSync(file);
+  const needle = Buffer.from(from);
+  let count = 0;
+  for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
+    Buffer.from(to).copy(bytes, at);
+    count++;
+  }
+  writeFileSync(file, bytes);
+  return count;
+}
+
+async function loadError(path: string): Promise<EncoderError> {
+  try {
+    await Encoder.load(path);
+  } catch (error) {
+    expect(error).toBeInstanceOf(EncoderError);
+    return error as EncoderError;
+  }
+  throw new Error('expected Encoder.load to fail');
+}
+
+describe('broken models', () => {
+  it('missing directory, missing onnx file, missing config.json', async () => {
+    expect((await loadError('/nonexistent/model')).code).toBe('E_MODEL_NOT_FOUND');
+    const noOnnx = copyModel();
+    rmSync(join(noOnnx, 'onnx'), { recursive: true });
+    const e1 = await loadError(noOnnx);
+    expect(e1.code).toBe('E_MODEL_NOT_FOUND');
+    expect(e1.message).toContain('onnx/model.onnx');
+    const noConfig = copyModel();
+    rmSync(join(noConfig, 'config.json'));
+    expect((await loadError(noConfig)).message).toContain('config.json');
+  });
+
+  it('a truncated .onnx file', async () => {
+    const dir = copyModel();
+    const file = join(dir, 'onnx', 'model.onnx');
+    const bytes = readFileSync(file);
+    writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const error = await loadError(dir);
+    expect(error.code).toBe('E_BAD_ONNX');
+    expect(error.message).toContain('model.onnx');
+    expect(error.message).toContain('truncated');
+  });
+
+  it('wrong graph input names', async () => {
+    const dir = copyModel();
+    expect(patchBytes(join(dir, 'onnx', 'model.onnx'), 'attention_mask', 'attention_mast')).toBeGreaterThan(0);
+    const error = await loadError(dir);
+    expect(error.code).toBe('E_BAD_INPUTS');
+    expect(error.message).toContain('attention_mast');
+  });
+
+  it('a vocabulary larger than the embedding table', async () => {
+    const dir = copyModel();
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, vocab_size: 1000 }));
+    const error = await loadError(dir);
+    expect(error.code).toBe('E_VOCAB_TOO_LARGE');
+    expect(error.message).toContain('1000');
+  });
+
+  it('blocks that cannot be identified: last-layer pooling works, intermediate layers fail clearly', async () => {
+    const dir = copyModel('tiny-random-distilbert');
+    expect(patchBytes(join(dir, 'onnx', 'model.onnx'), '/transformer/layer.', '/transformer/lay3r.')).toBeGreaterThan(0);
+    const encoder = await Encoder.load(dir);
+    const e = await encoder.embed(['still works'], { pooling: 'mean' });
+    expect(e.dim).toBe(32);
+    await expect(encoder.embed(['x'], { pooling: 'layer-concat' })).rejects.toMatchObject({ code: 'E_LAYERS_UNAVAILABLE' });
+    await expect(encoder.embed(['x'], { pooling: 'cls', layers: [1] })).rejects.toThrow(/cannot find the transformer blocks/);
+    await encoder.release();
+  });
+});
+
+describe('bad calls', () => {
+  it('an empty list, an empty string, a non-string item, bad options', async () => {
+    const encoder = await Encoder.load(modelDir('tiny-random-bert'));
+    const empty = await encoder.embed([]);
+    expect(empty).toMatchObject({ rows: 0, dim: 32 });
+    expect(empty.data.length).toBe(0);
+    // Documented: an empty string is embedded as [CLS] [SEP], like any other input.
+    const blank = await encoder.embed(['']);
+    const cls = await encoder.embed(['[CLS][SEP]'.replace(/\[CLS\]|\[SEP\]/g, '')]);
+    expect(Array.from(blank.data)).toEqual(Array.from(cls.data));
+    expect(blank.data.every(Number.isFinite)).toBe(true);
+    await expect(encoder.embed(['ok', 42 as never])).rejects.toThrow(/inputs\[1\]/);
+    await expect(encoder.embed('not a list' as never)).rejects.toBeInstanceOf(TypeError);
+    await expect(encoder.embed(['x'], { pooling: 'median' as never })).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
+    await expect(encoder.embed(['x'], { layers: [7] })).rejects.toThrow(/layer 7 does not exist/);
+    await expect(encoder.embed(['x'], { pooling: 'cls', layers: [-1, -2] })).rejects.toThrow(/layer-concat/);
+    await expect(encoder.embed(['x'], { batchTokens: 0 })).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
+    await encoder.release();
+  });
+});
