@@ -34,7 +34,7 @@ export interface EmbedOptions {
   long?: 'truncate' | 'window';
   /** Tokens shared by consecutive windows. Default maxLength / 4. */
   stride?: number;
-  /** Called after each batch. */
+  /** Called after each batch (embedStream: after each chunk, with `total` NaN since a stream has no known end). */
   onProgress?: (progress: { done: number; total: number }) => void;
 }
 
@@ -203,11 +203,7 @@ export class Encoder {
         });
       }
     });
-    return inputs.map((input, i) => {
-      const [a, b] = typeof input === 'string' ? [input, null] : input;
-      const e = this.tokenizer.encode(a, b, { truncation: { maxLength: this.maxLength }, padding: false });
-      return { ...e, overflowing: [], vectors: vectors[i] as Float32Array, dim };
-    });
+    return rows.encodings.map((e, i) => ({ ...e, overflowing: [], vectors: vectors[i] as Float32Array, dim }));
   }
 
   /**
@@ -243,8 +239,8 @@ export class Encoder {
       throw new EncoderError('E_INVALID_OPTION', `pooling '${pooling}' takes one layer; use 'layer-concat' to concatenate ${layers.length}`);
     }
     const method = pooling === 'layer-concat' ? (options.layerPooling ?? 'cls') : pooling;
-    if (method !== 'cls' && method !== 'mean') {
-      if (pooling === 'layer-concat') throw new EncoderError('E_INVALID_OPTION', `layerPooling must be 'cls' or 'mean', got ${JSON.stringify(method)}`);
+    if (pooling === 'layer-concat' && method !== 'cls' && method !== 'mean') {
+      throw new EncoderError('E_INVALID_OPTION', `layerPooling must be 'cls' or 'mean', got ${JSON.stringify(method)}`);
     }
     return { method, layers, names: this.outputNames(layers) };
   }

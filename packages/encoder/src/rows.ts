@@ -1,4 +1,4 @@
-import type { WordPieceTokenizer } from '@bertkit/wordpiece';
+import type { Encoding, WordPieceTokenizer } from '@bertkit/wordpiece';
 import { EncoderTypeError } from './errors.js';
 
 export type EncoderInput = string | readonly [string, string];
@@ -12,6 +12,8 @@ export interface Rows {
   lengths: Int32Array;
   /** Inputs cut at maxLength (truncate mode) or split into windows (window mode). */
   longInputs: number;
+  /** Each row's encoding (tokens, offsets, word ids), for token-level results. */
+  encodings: Encoding[];
 }
 
 export interface RowOptions {
@@ -40,6 +42,7 @@ export function tokenizeRows(tokenizer: WordPieceTokenizer, inputs: readonly Enc
   const ids: Int32Array[] = [];
   const typeIds: Int32Array[] = [];
   const lengths: number[] = [];
+  const encodings: Encoding[] = [];
   let longInputs = 0;
   const truncation = {
     maxLength: options.maxLength,
@@ -56,7 +59,8 @@ export function tokenizeRows(tokenizer: WordPieceTokenizer, inputs: readonly Enc
       ids.push(Int32Array.from(w.ids));
       typeIds.push(Int32Array.from(w.typeIds));
       lengths.push(w.ids.length);
+      encodings.push(w);
     }
   });
-  return { source: Int32Array.from(source), ids, typeIds, lengths: Int32Array.from(lengths), longInputs };
+  return { source: Int32Array.from(source), ids, typeIds, lengths: Int32Array.from(lengths), longInputs, encodings };
 }
