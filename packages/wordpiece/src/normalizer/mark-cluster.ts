@@ -37,6 +37,11 @@ export class MarkCluster {
   flush(out: NormalizedBuffer, owner: ClusterOwner): void {
     const n = this.count;
     this.count = 0;
+    // One character alone is already in canonical order: its cached mapping is the answer.
+    if (n === 1) {
+      out.pushString(owner.mapped(this.cps[0] as number), this.starts[0] as number, this.ends[0] as number);
+      return;
+    }
     const chars: number[] = [];
     const firsts: boolean[] = [];
     for (let k = 0; k < n; k++) {
