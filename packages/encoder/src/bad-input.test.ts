@@ -87,7 +87,24 @@ describe('broken models', () => {
     expect(e.dim).toBe(32);
     await expect(encoder.embed(['x'], { pooling: 'layer-concat' })).rejects.toMatchObject({ code: 'E_LAYERS_UNAVAILABLE' });
     await expect(encoder.embed(['x'], { pooling: 'cls', layers: [1] })).rejects.toThrow(/cannot find the transformer blocks/);
+    expect(await encoder.usesClsShortcut()).toBe(false);
     await encoder.release();
+  });
+
+  it('a last block the cls shortcut does not recognise: [CLS] pooling runs the full graph, same vectors', async () => {
+    const dir = copyModel('tiny-random-distilbert');
+    expect(patchBytes(join(dir, 'onnx', 'model.onnx'), '/attention/out_lin/', '/attention/out_lXn/')).toBeGreaterThan(0);
+    const patched = await Encoder.load(dir);
+    const original = await Encoder.load(modelDir('tiny-random-distilbert'));
+    expect(await patched.usesClsShortcut()).toBe(false);
+    expect(await original.usesClsShortcut()).toBe(true);
+    const texts = ['one sentence', 'and a longer second sentence here'];
+    const a = (await patched.embed(texts)).data;
+    const b = (await original.embed(texts)).data;
+    expect(a.length).toBe(64);
+    expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]!)))).toBeLessThan(1e-5);
+    await patched.release();
+    await original.release();
   });
 });
 

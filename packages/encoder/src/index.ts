@@ -15,3 +15,5 @@ export { readGraphInfo } from './onnx/graph-info.js';
 export type { GraphInfo, NodeInfo } from './onnx/graph-info.js';
 export { findHiddenStates, withExtraOutputs } from './onnx/layer-outputs.js';
 export type { RunnerOptions } from './runner.js';
+export { fields as protoFields, WireError } from './onnx/proto-wire.js';
+export type { Field as ProtoField } from './onnx/proto-wire.js';

@@ -5,29 +5,44 @@ export interface PlannedBatch {
 }
 
 /**
- * Sorts rows by length and cuts batches so that rows x padded length stays within `budget` tokens
- * (and at most `maxRows` rows): short sentences travel in large batches, long ones in small ones. A batch
- * of at least a quarter of the budget also ends where the next row is more than 10% shorter, so little
- * compute goes to padding. The longest batch comes first, so peak memory shows up at once.
+ * What one extra batch costs, in padded-token equivalents: onnxruntime's per-run overhead and the
+ * lower GEMM efficiency of a smaller batch. Measured on DistilBERT-base, small batches (256 tokens) run
+ * nearly as efficiently as large ones, so this is small; it keeps the plan from splitting for one token.
+ */
+const BATCH_OVERHEAD_TOKENS = 48;
+
+/**
+ * Sorts rows by length (longest first) and cuts the sorted list into batches that minimise padded
+ * tokens plus a per-batch overhead, with rows x padded length within `budget` (and at most `maxRows`
+ * rows): an exact dynamic programme over the cut points, linear in rows x the largest batch. The longest
+ * batch comes first, so peak memory shows up at once.
  */
 export function planBatches(lengths: ArrayLike<number>, budget: number, maxRows = Number.POSITIVE_INFINITY): PlannedBatch[] {
-  const order = Array.from({ length: lengths.length }, (_, i) => i);
+  const n = lengths.length;
+  const order = Array.from({ length: n }, (_, i) => i);
   order.sort((a, b) => (lengths[b] as number) - (lengths[a] as number) || a - b);
-  const batches: PlannedBatch[] = [];
-  let current: PlannedBatch | null = null;
-  for (const row of order) {
-    const length = lengths[row] as number;
-    if (current !== null && (current.rows.length + 1) * current.length <= budget && current.rows.length < maxRows) {
-      // A much shorter row starts a new batch once this one is big enough to keep the GEMMs efficient.
-      const wasteful = current.length - length > current.length * 0.1;
-      const bigEnough = current.rows.length * current.length >= budget / 4;
-      if (!(wasteful && bigEnough)) {
-        current.rows.push(row);
-        continue;
+  const sorted = Float64Array.from(order, (r) => lengths[r] as number);
+  // best[i]: the least cost of batching sorted[i..n); cut[i]: where the first batch of that plan ends.
+  const best = new Float64Array(n + 1);
+  const cut = new Int32Array(n + 1);
+  for (let i = n - 1; i >= 0; i--) {
+    const length = Math.max(sorted[i] as number, 1);
+    const most = Math.min(n - i, Math.max(1, Math.floor(budget / length)), maxRows);
+    let bestCost = Number.POSITIVE_INFINITY;
+    let bestEnd = i + 1;
+    for (let size = 1; size <= most; size++) {
+      const cost = size * length + BATCH_OVERHEAD_TOKENS + (best[i + size] as number);
+      if (cost < bestCost) {
+        bestCost = cost;
+        bestEnd = i + size;
       }
     }
-    current = { rows: [row], length };
-    batches.push(current);
+    best[i] = bestCost;
+    cut[i] = bestEnd;
+  }
+  const batches: PlannedBatch[] = [];
+  for (let i = 0; i < n; i = cut[i] as number) {
+    batches.push({ rows: order.slice(i, cut[i] as number), length: sorted[i] as number });
   }
   return batches;
 }

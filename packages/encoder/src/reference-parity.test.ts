@@ -108,6 +108,26 @@ describe.each(STAND_INS)('%s', (name) => {
     await encoder.release();
   });
 
+  it('[CLS] pooling through the pruned last block (the cls shortcut) matches the reference and the full graph', async () => {
+    const encoder = await Encoder.load(modelDir(name));
+    const full = await Encoder.load(modelDir(name), { clsShortcut: false });
+    expect(await encoder.usesClsShortcut()).toBe(true);
+    expect(await full.usesClsShortcut()).toBe(false);
+    for (const batch of batches) {
+      const inputs = batch.texts ?? batch.pairs!;
+      const expected = referencePool(batch, 2, 'cls').flat();
+      const ours = await encoder.embed(inputs, { pooling: 'cls', batchTokens: 1 });
+      expect(maxAbsDiff(ours.data, expected)).toBeLessThan(TOLERANCE);
+      expect(maxAbsDiff(ours.data, (await full.embed(inputs, { pooling: 'cls' })).data)).toBeLessThan(1e-6);
+      // Mixed with intermediate layers, which the shortcut leaves whole.
+      const concat = await encoder.embed(inputs, { pooling: 'layer-concat', layers: [-1, 1], layerPooling: 'cls' });
+      const both = batch.input_ids.map((_, r) => [2, 1].flatMap((layer) => referencePool(batch, layer, 'cls')[r]!));
+      expect(maxAbsDiff(concat.data, both.flat())).toBeLessThan(TOLERANCE);
+    }
+    await encoder.release();
+    await full.release();
+  });
+
   it('token-level vectors carry the tokenizer offsets and word ids', async () => {
     const encoder = await Encoder.load(modelDir(name));
     const batch = batches[0]!;

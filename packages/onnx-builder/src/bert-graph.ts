@@ -46,7 +46,12 @@ function transposed(w: Float32Array, out: number, inn: number): Float32Array {
  * and interface: inputs input_ids, attention_mask (+ token_type_ids for BERT), output last_hidden_state.
  * Post-LN blocks, exact-erf GELU, masked scores pushed to the float minimum before softmax.
  */
-export function buildEncoderGraph(shape: EncoderShape, weights: WeightSource, prefix: string): Uint8Array {
+export interface BuildOptions {
+  /** Also output every hidden state as `hidden_states.0` (embeddings) .. `hidden_states.L`, like output_hidden_states. */
+  hiddenStates?: boolean;
+}
+
+export function buildEncoderGraph(shape: EncoderShape, weights: WeightSource, prefix: string, options: BuildOptions = {}): Uint8Array {
   const g = new OnnxGraph();
   const k = keys(shape.arch);
   const w = (name: string) => weights.read(prefix + name);
@@ -78,6 +83,7 @@ export function buildEncoderGraph(shape: EncoderShape, weights: WeightSource, pr
     sum = g.node('Add', [sum, types], '/embeddings/Add_1');
   }
   let x = layerNorm(sum, 'embeddings.LayerNorm', '/embeddings/LayerNorm/');
+  const states = [x];
 
   // Additive mask [B, 1, 1, S]: 0 where attended, the float minimum where padded.
   const maskFloat = g.node('Cast', ['attention_mask'], '/mask/Cast', [{ name: 'to', i: 1 }]);
@@ -108,8 +114,15 @@ export function buildEncoderGraph(shape: EncoderShape, weights: WeightSource, pr
     const gelu = g.node('Mul', [g.node('Mul', [h, g.scalar(0.5)], `${s}ffn/gelu/Mul`), g.node('Add', [erf, g.scalar(1)], `${s}ffn/gelu/Add`)], `${s}ffn/gelu/Mul_1`);
     const out = linear(gelu, key(k.ff2), H, shape.intermediate, `${s}ffn/out/`);
     x = layerNorm(g.node('Add', [out, x1], `${s}Add_residual`), key(k.ln2), `${s}${k.ln2Scope}`);
+    states.push(x);
   }
   g.output('last_hidden_state', ['batch_size', 'sequence_length', H]);
   g.nodeNamed('Identity', [x], 'last_hidden_state', '/Identity_last_hidden_state');
+  if (options.hiddenStates) {
+    states.forEach((state, i) => {
+      g.output(`hidden_states.${i}`, ['batch_size', 'sequence_length', H]);
+      g.nodeNamed('Identity', [state], `hidden_states.${i}`, `/Identity_hidden_states.${i}`);
+    });
+  }
   return g.encode(17, 'bertkit-onnx-builder');
 }

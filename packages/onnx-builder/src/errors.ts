@@ -12,3 +12,18 @@ export class SafetensorsError extends Error {
     this.file = file;
   }
 }
+
+export type ModelToolsErrorCode = 'E_NOT_FOUND' | 'E_BAD_CONFIG' | 'E_UNKNOWN_MODEL_TYPE' | 'E_UNSUPPORTED' | 'E_BAD_ONNX' | 'E_INVALID_OPTION';
+
+/** Errors of conversion, random models and quantization; `file` names what was being read or written. */
+export class ModelToolsError extends Error {
+  readonly code: ModelToolsErrorCode;
+  readonly file: string | undefined;
+
+  constructor(code: ModelToolsErrorCode, message: string, options: { file?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ModelToolsError';
+    this.code = code;
+    this.file = options.file;
+  }
+}

@@ -20,20 +20,7 @@ export class OnnxGraph {
 
   /** Adds a node whose output has the given name (graph outputs). */
   nodeNamed(opType: string, inputs: string[], output: string, name: string, attributes: Attribute[] = []): string {
-    const node = new ProtoWriter();
-    for (const i of inputs) node.string(1, i);
-    node.string(2, output).string(3, name).string(4, opType);
-    for (const a of attributes) {
-      const attr = new ProtoWriter().string(1, a.name);
-      if ('f' in a) attr.float(2, a.f).int(20, 1);
-      else if ('i' in a) attr.int(3, a.i).int(20, 2);
-      else {
-        for (const v of a.ints) attr.int(8, v);
-        attr.int(20, 7);
-      }
-      node.message(5, attr);
-    }
-    this.nodes.push(node);
+    this.nodes.push(encodeNode({ opType, inputs, outputs: [output], name, attributes }));
     return output;
   }
 
@@ -87,4 +74,41 @@ function valueInfo(name: string, elemType: number, dims: Array<string | number>)
   for (const d of dims) shape.message(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d));
   const tensor = new ProtoWriter().int(1, elemType).message(2, shape);
   return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensor));
+}
+
+export interface NodeSpec {
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+  name: string;
+  attributes?: Attribute[];
+  /** Operator domain, e.g. 'com.microsoft' for onnxruntime's contrib operators. */
+  domain?: string;
+}
+
+/** A NodeProto. */
+export function encodeNode(spec: NodeSpec): ProtoWriter {
+  const node = new ProtoWriter();
+  for (const i of spec.inputs) node.string(1, i);
+  for (const o of spec.outputs) node.string(2, o);
+  node.string(3, spec.name).string(4, spec.opType);
+  for (const a of spec.attributes ?? []) {
+    const attr = new ProtoWriter().string(1, a.name);
+    if ('f' in a) attr.float(2, a.f).int(20, 1);
+    else if ('i' in a) attr.int(3, a.i).int(20, 2);
+    else {
+      for (const v of a.ints) attr.int(8, v);
+      attr.int(20, 7);
+    }
+    node.message(5, attr);
+  }
+  if (spec.domain) node.string(7, spec.domain);
+  return node;
+}
+
+/** A TensorProto with raw little-endian data (ONNX data_type codes: 1 float, 3 int8, 7 int64). */
+export function encodeTensor(name: string, dims: readonly number[], dataType: number, raw: Uint8Array): ProtoWriter {
+  const t = new ProtoWriter();
+  for (const d of dims) t.int(1, d);
+  return t.int(2, dataType).string(8, name).bytes(9, raw);
 }

@@ -67,6 +67,14 @@ export class ProtoWriter {
     return this;
   }
 
+  /** Appends already encoded fields (tag included) as they are, e.g. copied from another message. */
+  raw(encoded: Uint8Array): this {
+    this.flushSmall();
+    this.chunks.push(encoded);
+    this.length += encoded.length;
+    return this;
+  }
+
   string(field: number, value: string): this {
     return this.bytes(field, new TextEncoder().encode(value));
   }

@@ -131,7 +131,11 @@ describe('damaged files', () => {
     const badJson = writeSafetensors('badjson.safetensors', [['t', 'F32', [4], data]], (h) => h.slice(0, -1) + ' ');
     expect(thrown(() => SafetensorsFile.open(badJson)).message).toContain('not valid JSON');
     const int64 = writeSafetensors('int64.safetensors', [['ids', 'I64', [2], data]]);
-    const dtype = thrown(() => SafetensorsFile.open(int64));
+    const listed = SafetensorsFile.open(int64);
+    expect(listed.names()).toEqual(['ids']);
+    const dtype = thrown(() => listed.read('ids'));
+    listed.close();
+    expect(thrown(() => SafetensorsFile.open(writeSafetensors('u4.safetensors', [['x', 'U4', [2], data.subarray(0, 1)]]))).code).toBe('E_UNSUPPORTED_DTYPE');
     expect(dtype.code).toBe('E_UNSUPPORTED_DTYPE');
     expect(dtype.message).toContain('"ids"');
     const span = writeSafetensors('span.safetensors', [['t', 'F32', [5], data]]);

@@ -2,7 +2,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { SafetensorsError } from './errors.js';
 import { bf16ToF32Into, f16ToF32Into } from './half-float.js';
 
-export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
+/** Float dtypes are readable (widened to F32); the others can be listed (e.g. a position_ids buffer) but not read. */
+export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 export interface TensorEntry {
   name: string;
@@ -13,7 +14,7 @@ export interface TensorEntry {
   end: number;
 }
 
-const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 /** A header larger than this is a corrupt length field, not a real header. */
 const MAX_HEADER = 100 * 1024 * 1024;
 
@@ -71,6 +72,9 @@ export class SafetensorsFile {
     const entry = this.tensors.get(name);
     if (!entry) throw new SafetensorsError('E_MISSING_TENSORS', this.path, `no tensor named ${JSON.stringify(name)}`);
     if (this.fd === null) throw new Error(`${this.path}: file is closed`);
+    if (entry.dtype !== 'F32' && entry.dtype !== 'F16' && entry.dtype !== 'BF16') {
+      throw new SafetensorsError('E_UNSUPPORTED_DTYPE', this.path, `tensor ${JSON.stringify(name)} is ${entry.dtype}; only F32, F16 and BF16 tensors can be read as weights`);
+    }
     const count = entry.shape.reduce((a, b) => a * b, 1);
     const out = new Float32Array(count);
     if (entry.dtype === 'F32') {
@@ -137,19 +141,28 @@ function parseHeader(
     const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const bad = (what: string) => new SafetensorsError('E_BAD_HEADER', path, `tensor ${JSON.stringify(name)}: ${what}`);
     if (typeof v !== 'object' || v === null) throw bad('entry must be an object');
-    if (v.dtype !== 'F32' && v.dtype !== 'F16' && v.dtype !== 'BF16') {
-      throw new SafetensorsError('E_UNSUPPORTED_DTYPE', path, `tensor ${JSON.stringify(name)} is ${JSON.stringify(v.dtype)}; F32, F16 and BF16 are supported`);
+    if (typeof v.dtype !== 'string' || !(v.dtype in BYTES)) {
+      throw new SafetensorsError('E_UNSUPPORTED_DTYPE', path, `tensor ${JSON.stringify(name)} has unknown dtype ${JSON.stringify(v.dtype)}`);
     }
+    const dtype = v.dtype as SafetensorsDtype;
     if (!Array.isArray(v.shape) || !v.shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad('shape must be a list of non-negative integers');
     const offsets = v.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) throw bad('data_offsets must be [begin, end]');
     const [begin, end] = offsets as [number, number];
     const count = (v.shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - begin !== count * BYTES[v.dtype]) throw bad(`data_offsets span ${end - begin} bytes but shape [${v.shape.join(', ')}] of ${v.dtype} needs ${count * BYTES[v.dtype]}`);
+    if (end - begin !== count * BYTES[dtype]) throw bad(`data_offsets span ${end - begin} bytes but shape [${v.shape.join(', ')}] of ${dtype} needs ${count * BYTES[dtype]}`);
     if (dataStart + end > fileSize) {
       throw new SafetensorsError('E_TRUNCATED', path, `tensor ${JSON.stringify(name)} ends at byte ${dataStart + end} but the file has ${fileSize}`);
     }
-    tensors.set(name, { name, dtype: v.dtype, shape: v.shape as number[], begin: dataStart + begin, end: dataStart + end });
+    tensors.set(name, { name, dtype, shape: v.shape as number[], begin: dataStart + begin, end: dataStart + end });
+  }
+  // A header that lies about offsets can make two tensors share bytes; weights read that way are garbage.
+  const spans = [...tensors.values()].sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < spans.length; i++) {
+    const [prev, next] = [spans[i - 1] as TensorEntry, spans[i] as TensorEntry];
+    if (next.begin < prev.end && next.end > next.begin) {
+      throw new SafetensorsError('E_BAD_HEADER', path, `tensors ${JSON.stringify(prev.name)} and ${JSON.stringify(next.name)} overlap (data_offsets lie about the layout)`);
+    }
   }
   return { tensors, metadata };
 }

@@ -9,6 +9,8 @@ import { MessageWriter } from './proto-wire.js';
  */
 const LAYER_SCOPES = [(i: number) => `/encoder/layer.${i}/output/LayerNorm/`, (i: number) => `/transformer/layer.${i}/output_layer_norm/`];
 const EMBEDDING_SCOPES = ['/embeddings/LayerNorm/'];
+/** The scope of block i as a whole, for each naming in LAYER_SCOPES (same order). */
+const BLOCK_SCOPES = [(i: number) => `/encoder/layer.${i}/`, (i: number) => `/transformer/layer.${i}/`];
 
 /** The tensor of the last node traced in `scope` (nodes are in topological order), or null. */
 function lastOutputIn(graph: GraphInfo, scope: string): string | null {
@@ -27,6 +29,12 @@ function reaches(graph: GraphInfo, tensor: string, target: string): boolean {
     current = next.outputs[0];
   }
   return false;
+}
+
+/** The node-name prefix of transformer block `index` (e.g. `/encoder/layer.5/`), or null. */
+export function blockScope(graph: GraphInfo, index: number): string | null {
+  const k = LAYER_SCOPES.findIndex((scope) => lastOutputIn(graph, scope(index)) !== null);
+  return k < 0 ? null : (BLOCK_SCOPES[k] as (i: number) => string)(index);
 }
 
 /**

@@ -11,6 +11,8 @@ export const WIRE_FIXED32 = 5;
 export interface Field {
   field: number;
   wire: number;
+  /** Where the field's tag starts: buf[begin, end) is the whole field, ready to copy as is. */
+  begin: number;
   /** For WIRE_BYTES: where the payload starts and ends in the buffer. */
   start: number;
   end: number;
@@ -37,6 +39,7 @@ function readVarint(buf: Uint8Array, pos: number): [number, number] {
 export function* fields(buf: Uint8Array, start = 0, end = buf.length): Generator<Field> {
   let pos = start;
   while (pos < end) {
+    const begin = pos;
     const [tag, afterTag] = readVarint(buf, pos);
     const field = Math.floor(tag / 8);
     const wire = tag % 8;
@@ -44,21 +47,21 @@ export function* fields(buf: Uint8Array, start = 0, end = buf.length): Generator
     if (field === 0) throw new WireError(`field number 0 at byte ${pos}`);
     if (wire === WIRE_VARINT) {
       const [value, next] = readVarint(buf, pos);
-      yield { field, wire, start: pos, end: next, value };
+      yield { field, wire, begin, start: pos, end: next, value };
       pos = next;
     } else if (wire === WIRE_BYTES) {
       const [length, payload] = readVarint(buf, pos);
       const stop = payload + length;
       if (stop > end) throw new WireError(`field ${field} runs past the end of its message (byte ${stop} of ${end})`);
-      yield { field, wire, start: payload, end: stop, value: length };
+      yield { field, wire, begin, start: payload, end: stop, value: length };
       pos = stop;
     } else if (wire === WIRE_FIXED64) {
       if (pos + 8 > end) throw new WireError(`truncated fixed64 at byte ${pos}`);
-      yield { field, wire, start: pos, end: pos + 8, value: 0 };
+      yield { field, wire, begin, start: pos, end: pos + 8, value: 0 };
       pos += 8;
     } else if (wire === WIRE_FIXED32) {
       if (pos + 4 > end) throw new WireError(`truncated fixed32 at byte ${pos}`);
-      yield { field, wire, start: pos, end: pos + 4, value: 0 };
+      yield { field, wire, begin, start: pos, end: pos + 4, value: 0 };
       pos += 4;
     } else {
       throw new WireError(`unsupported wire type ${wire} at byte ${pos}`);

@@ -1,0 +1,122 @@
+import type { EncoderShape, WeightSource } from '../bert-graph.js';
+
+/**
+ * The BertModel / DistilBertModel forward pass written out plainly in TypeScript (float64 accumulation,
+ * no batching, no tricks), as an independent check of the ONNX graph at sizes where no PyTorch reference
+ * exists here. Returns every hidden state, [layers + 1][length * hidden].
+ */
+export function referenceForward(shape: EncoderShape, weights: WeightSource, prefix: string, ids: number[], typeIds?: number[]): Float32Array[] {
+  const H = shape.hidden;
+  const n = ids.length;
+  const heads = shape.heads;
+  const d = H / heads;
+  const w = (name: string) => weights.read(prefix + name);
+  const bert = shape.arch === 'bert';
+  const word = w('embeddings.word_embeddings.weight');
+  const pos = w('embeddings.position_embeddings.weight');
+  const types = bert ? w('embeddings.token_type_embeddings.weight') : null;
+  let x = new Float64Array(n * H);
+  for (let t = 0; t < n; t++) {
+    for (let j = 0; j < H; j++) {
+      let v = (word[(ids[t] as number) * H + j] as number) + (pos[t * H + j] as number);
+      if (types) v += types[(typeIds?.[t] ?? 0) * H + j] as number;
+      x[t * H + j] = v;
+    }
+  }
+  const layerNorm = (v: Float64Array, key: string) => {
+    const g = w(`${key}.weight`);
+    const b = w(`${key}.bias`);
+    const out = new Float64Array(v.length);
+    for (let t = 0; t < n; t++) {
+      let mean = 0;
+      for (let j = 0; j < H; j++) mean += v[t * H + j] as number;
+      mean /= H;
+      let variance = 0;
+      for (let j = 0; j < H; j++) variance += ((v[t * H + j] as number) - mean) ** 2;
+      variance /= H;
+      const inv = 1 / Math.sqrt(variance + shape.layerNormEps);
+      for (let j = 0; j < H; j++) out[t * H + j] = ((v[t * H + j] as number) - mean) * inv * (g[j] as number) + (b[j] as number);
+    }
+    return out;
+  };
+  // PyTorch Linear: y = x W^T + b with W stored [out, in].
+  const linear = (v: Float64Array, key: string, out: number, inn: number) => {
+    const W = w(`${key}.weight`);
+    const b = w(`${key}.bias`);
+    const y = new Float64Array(n * out);
+    for (let t = 0; t < n; t++) {
+      for (let o = 0; o < out; o++) {
+        let s = b[o] as number;
+        for (let i = 0; i < inn; i++) s += (v[t * inn + i] as number) * (W[o * inn + i] as number);
+        y[t * out + o] = s;
+      }
+    }
+    return y;
+  };
+  const erf = (z: number) => {
+    // Abramowitz-Stegun 7.1.26 is too coarse at 1e-7; use the series / continued fraction split.
+    const a = Math.abs(z);
+    let r: number;
+    if (a < 2.5) {
+      let term = a;
+      let sum = a;
+      for (let k = 1; k < 60; k++) {
+        term *= (-a * a) / k;
+        sum += term / (2 * k + 1);
+      }
+      r = (2 / Math.sqrt(Math.PI)) * sum;
+    } else {
+      let f = 0;
+      for (let k = 60; k >= 1; k--) f = k / 2 / (a + f);
+      r = 1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / (a + f);
+    }
+    return z < 0 ? -r : r;
+  };
+  const names = bert
+    ? { layer: (l: number) => `encoder.layer.${l}.`, q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', o: 'attention.output.dense', ln1: 'attention.output.LayerNorm', f1: 'intermediate.dense', f2: 'output.dense', ln2: 'output.LayerNorm' }
+    : { layer: (l: number) => `transformer.layer.${l}.`, q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', o: 'attention.out_lin', ln1: 'sa_layer_norm', f1: 'ffn.lin1', f2: 'ffn.lin2', ln2: 'output_layer_norm' };
+  x = layerNorm(x, 'embeddings.LayerNorm');
+  const states = [Float32Array.from(x)];
+  for (let l = 0; l < shape.layers; l++) {
+    const p = names.layer(l);
+    const q = linear(x, p + names.q, H, H);
+    const k = linear(x, p + names.k, H, H);
+    const v = linear(x, p + names.v, H, H);
+    const context = new Float64Array(n * H);
+    const scores = new Float64Array(n);
+    for (let h = 0; h < heads; h++) {
+      for (let a = 0; a < n; a++) {
+        let max = Number.NEGATIVE_INFINITY;
+        for (let b = 0; b < n; b++) {
+          let s = 0;
+          for (let j = 0; j < d; j++) s += (q[a * H + h * d + j] as number) * (k[b * H + h * d + j] as number);
+          scores[b] = s / Math.sqrt(d);
+          max = Math.max(max, scores[b] as number);
+        }
+        let sum = 0;
+        for (let b = 0; b < n; b++) {
+          scores[b] = Math.exp((scores[b] as number) - max);
+          sum += scores[b] as number;
+        }
+        for (let j = 0; j < d; j++) {
+          let s = 0;
+          for (let b = 0; b < n; b++) s += ((scores[b] as number) / sum) * (v[b * H + h * d + j] as number);
+          context[a * H + h * d + j] = s;
+        }
+      }
+    }
+    const attention = linear(context, p + names.o, H, H);
+    for (let i = 0; i < attention.length; i++) attention[i] = (attention[i] as number) + (x[i] as number);
+    const x1 = layerNorm(attention, p + names.ln1);
+    const hidden = linear(x1, p + names.f1, shape.intermediate, H);
+    for (let i = 0; i < hidden.length; i++) {
+      const z = hidden[i] as number;
+      hidden[i] = 0.5 * z * (1 + erf(z / Math.SQRT2));
+    }
+    const out = linear(hidden, p + names.f2, H, shape.intermediate);
+    for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (x1[i] as number);
+    x = layerNorm(out, p + names.ln2);
+    states.push(Float32Array.from(x));
+  }
+  return states;
+}
