@@ -1,0 +1,12 @@
+export { HeadsError } from './errors.js';
+export type { HeadsErrorCode } from './errors.js';
+export { toFeatures, takeRows } from './features.js';
+export type { FeatureMatrix, FeaturesInput } from './features.js';
+export { LabelIndex } from './labels.js';
+export type { Label } from './labels.js';
+export { argmaxRows } from './classifier.js';
+export type { Classifier, Probabilities, SavedHead } from './classifier.js';
+export { minimize } from './lbfgs.js';
+export type { LbfgsOptions, LbfgsResult, Objective } from './lbfgs.js';
+export { LogisticRegression, LOGISTIC_REGRESSION } from './logistic-regression.js';
+export type { Convergence, LogisticRegressionOptions } from './logistic-regression.js';
