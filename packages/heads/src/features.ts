@@ -8,8 +8,15 @@ export interface FeatureMatrix {
   cols: number;
 }
 
-/** What heads accept as X: a FeatureMatrix, an ml-matrix Matrix, or an array of rows. */
-export type FeaturesInput = FeatureMatrix | Matrix | ArrayLike<number>[];
+/** What @bertkit/encoder's embed returns: accepted as is, so features go from encoder to head untouched. */
+export interface EmbeddingMatrix {
+  data: Float32Array | Float64Array;
+  rows: number;
+  dim: number;
+}
+
+/** What heads accept as X: a FeatureMatrix, an encoder's embeddings, an ml-matrix Matrix, or an array of rows. */
+export type FeaturesInput = FeatureMatrix | EmbeddingMatrix | Matrix | ArrayLike<number>[];
 
 /**
  * Checks and normalises X: consistent row lengths, at least one row, every value finite (a NaN in a
@@ -30,12 +37,14 @@ export function toFeatures(x: FeaturesInput, argument = 'X'): FeatureMatrix {
       for (let c = 0; c < cols; c++) data[r * cols + c] = row[c] as number;
     });
     m = { data, rows, cols };
-  } else if (x !== null && typeof x === 'object' && 'data' in x && 'rows' in x && 'cols' in x) {
-    m = x as FeatureMatrix;
+  } else if (x !== null && typeof x === 'object' && 'data' in x && 'rows' in x && ('cols' in x || 'dim' in x)) {
+    const e = x as Partial<FeatureMatrix & EmbeddingMatrix> & { data: FeatureMatrix['data']; rows: number };
+    m = { data: e.data, rows: e.rows, cols: (e.cols ?? e.dim) as number };
+    if (!(m.data instanceof Float32Array || m.data instanceof Float64Array)) throw new HeadsError('E_SHAPE', `${argument}.data must be a Float32Array or Float64Array`);
     if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.rows < 0 || m.cols < 0) throw new HeadsError('E_SHAPE', `${argument}: rows and cols must be non-negative integers`);
     if (m.data.length !== m.rows * m.cols) throw new HeadsError('E_SHAPE', `${argument}: data holds ${m.data.length} values, rows x cols = ${m.rows * m.cols}`);
   } else {
-    throw new HeadsError('E_SHAPE', `${argument} must be a FeatureMatrix {data, rows, cols}, an ml-matrix Matrix or an array of rows`);
+    throw new HeadsError('E_SHAPE', `${argument} must be a FeatureMatrix {data, rows, cols}, embeddings {data, rows, dim}, an ml-matrix Matrix or an array of rows`);
   }
   if (m.rows === 0 || m.cols === 0) throw new HeadsError('E_EMPTY', `${argument} is empty (${m.rows} x ${m.cols})`);
   for (let k = 0; k < m.data.length; k++) {

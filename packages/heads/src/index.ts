@@ -1,7 +1,7 @@
 export { HeadsError } from './errors.js';
 export type { HeadsErrorCode } from './errors.js';
 export { toFeatures, takeRows } from './features.js';
-export type { FeatureMatrix, FeaturesInput } from './features.js';
+export type { EmbeddingMatrix, FeatureMatrix, FeaturesInput } from './features.js';
 export { LabelIndex } from './labels.js';
 export type { Label } from './labels.js';
 export { argmaxRows } from './classifier.js';
@@ -10,3 +10,8 @@ export { minimize } from './lbfgs.js';
 export type { LbfgsOptions, LbfgsResult, Objective } from './lbfgs.js';
 export { LogisticRegression, LOGISTIC_REGRESSION } from './logistic-regression.js';
 export type { Convergence, LogisticRegressionOptions } from './logistic-regression.js';
+export { TokenClassifier, TOKEN_CLASSIFIER, firstSubTokens } from './token-classifier.js';
+export type { AggregationStrategy, TokenEntity, TokenFeatures } from './token-classifier.js';
+export { SpanHead, SPAN_HEAD, spanTarget } from './span-head.js';
+export type { SpanAnswer, SpanHeadOptions, SpanPrediction, SpanTarget, SpanWindow } from './span-head.js';
+export { Ensemble, distill } from './ensemble.js';

@@ -113,6 +113,15 @@ describe('standardization, class weights, persistence', () => {
     expect(w.predict(wide)).toEqual(m.predict(p.X));
   });
 
+  it('takes an encoder embedding {data, rows, dim} and a Float32Array matrix exactly as an array of rows', () => {
+    const p = problems.get('binary')!;
+    const cols = p.X[0]!.length;
+    const flat = Float32Array.from(p.X.flat());
+    const asRows = new LogisticRegression().fit(p.X.map((r) => Array.from(Float32Array.from(r))), p.y);
+    const asEmbedding = new LogisticRegression().fit({ data: flat, rows: p.X.length, dim: cols }, p.y);
+    expect(asEmbedding.predictProba({ data: flat, rows: p.X.length, cols }).data).toEqual(asRows.predictProba(p.X.map((r) => Array.from(Float32Array.from(r)))).data);
+  });
+
   it('toJSON / fromJSON round-trips to identical probabilities; damaged or foreign saves are refused', () => {
     const p = problems.get('binary-strings')!;
     const m = new LogisticRegression({ C: 0.3, standardize: true }).fit(p.X, p.y);
