@@ -56,6 +56,8 @@ export interface Embeddings {
 }
 
 export interface TokenVectors extends Encoding {
+  /** Index of the input this row (or window) comes from. */
+  input: number;
   /** length x dim: each token's vector (layers concatenated when several are asked for). */
   vectors: Float32Array;
   dim: number;
@@ -207,11 +209,21 @@ export class Encoder {
   }
 
   /** Every token's vector with the tokenizer's tokens, offsets and word ids, for token and span heads. */
-  async encodeTokens(inputs: readonly EncoderInput[], options: Pick<EmbedOptions, 'layers' | 'batchTokens' | 'onProgress'> = {}): Promise<TokenVectors[]> {
+  async encodeTokens(
+    inputs: readonly EncoderInput[],
+    options: Pick<EmbedOptions, 'layers' | 'batchTokens' | 'onProgress' | 'long' | 'stride'> & { truncation?: 'longest_first' | 'only_second' } = {},
+  ): Promise<TokenVectors[]> {
     checkInputs(inputs);
     const layers = resolveLayers(options.layers ?? [-1], this.config.layers);
     const names = this.outputNames(layers);
-    const rows = tokenizeRows(this.tokenizer, inputs, { maxLength: this.maxLength, long: 'truncate', stride: 0 });
+    // Long inputs are truncated, or with long: 'window' returned as several stride-overlapping windows
+    // (each its own row, `input` naming its source): QA contexts use truncation 'only_second'.
+    const rows = tokenizeRows(this.tokenizer, inputs, {
+      maxLength: this.maxLength,
+      long: options.long ?? 'truncate',
+      stride: options.long === 'window' ? (options.stride ?? Math.floor(this.maxLength / 4)) : 0,
+      truncation: options.truncation ?? 'longest_first',
+    });
     const dim = this.hidden * layers.length;
     const vectors = rows.ids.map((ids) => new Float32Array(ids.length * dim));
     await this.runRows(rows, names, options, this.runner, (outputs, batch, row, r) => {
@@ -224,7 +236,7 @@ export class Encoder {
         });
       }
     });
-    return rows.encodings.map((e, i) => ({ ...e, overflowing: [], vectors: vectors[i] as Float32Array, dim }));
+    return rows.encodings.map((e, i) => ({ ...e, overflowing: [], input: rows.source[i] as number, vectors: vectors[i] as Float32Array, dim }));
   }
 
   /**

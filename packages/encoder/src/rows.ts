@@ -20,6 +20,8 @@ export interface RowOptions {
   maxLength: number;
   long: 'truncate' | 'window';
   stride: number;
+  /** How a pair is cut: both sides ('longest_first', default) or the second only (QA contexts). */
+  truncation?: 'longest_first' | 'only_second';
 }
 
 export function checkInputs(inputs: unknown, argument = 'inputs'): asserts inputs is readonly EncoderInput[] {
@@ -46,7 +48,7 @@ export function tokenizeRows(tokenizer: WordPieceTokenizer, inputs: readonly Enc
   let longInputs = 0;
   const truncation = {
     maxLength: options.maxLength,
-    strategy: 'longest_first' as const,
+    strategy: options.truncation ?? ('longest_first' as const),
     stride: options.long === 'window' ? options.stride : 0,
   };
   inputs.forEach((input, index) => {
