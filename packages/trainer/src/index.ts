@@ -1,0 +1,18 @@
+export { TrainerError } from './errors.js';
+export type { TrainerErrorCode } from './errors.js';
+export { seededRandom, shuffle } from './random.js';
+export { stratifiedKFold, trainTestSplit } from './split.js';
+export type { Split, SplitOptions } from './split.js';
+export { crossValScore, summarize } from './cross-validation.js';
+export type { CrossValOptions, CrossValResult } from './cross-validation.js';
+export { expandGrid, gridSearch, logSpace } from './grid-search.js';
+export type { GridSearchResult, ParamGrid } from './grid-search.js';
+export { accuracy, classificationReport, confusionMatrix, rocAuc } from './metrics.js';
+export type { ClassScores, ClassificationReport } from './metrics.js';
+export { entitiesFromTags, entityScores } from './entity-metrics.js';
+export type { Entity, EntityScores } from './entity-metrics.js';
+export { exactMatch, normalizeAnswer, squadF1, squadScores } from './squad-metrics.js';
+export { parseDelimited, readConll, readJsonl, readTable } from './datasets.js';
+export type { ConllSentence, TableOptions, TextExample } from './datasets.js';
+export { FeatureCache } from './feature-cache.js';
+export type { CacheInput, CachedEmbeddings, EmbeddingSource } from './feature-cache.js';
