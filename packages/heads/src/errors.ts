@@ -7,7 +7,8 @@ export type HeadsErrorCode =
   | 'E_UNKNOWN_LABEL'
   | 'E_NOT_FITTED'
   | 'E_BAD_SAVED'
-  | 'E_INVALID_OPTION';
+  | 'E_INVALID_OPTION'
+  | 'E_WORKER';
 
 export class HeadsError extends Error {
   readonly code: HeadsErrorCode;

@@ -55,9 +55,9 @@ export function toFeatures(x: FeaturesInput, argument = 'X'): FeatureMatrix {
   return m;
 }
 
-/** Rows `indices` of X, in that order. */
+/** Rows `indices` of X, in that order, in X's precision (float32 features stay float32: half the memory). */
 export function takeRows(x: FeatureMatrix, indices: ArrayLike<number>): FeatureMatrix {
-  const data = new Float64Array(indices.length * x.cols);
+  const data = x.data instanceof Float32Array ? new Float32Array(indices.length * x.cols) : new Float64Array(indices.length * x.cols);
   for (let i = 0; i < indices.length; i++) {
     const r = indices[i] as number;
     data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols);

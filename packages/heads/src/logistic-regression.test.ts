@@ -173,3 +173,40 @@ describe('bad input', () => {
     expect(error(() => new LogisticRegression({ C: -1 })).code).toBe('E_INVALID_OPTION');
   });
 });
+
+describe('threads', () => {
+  // Large enough (rows x cols x classes >= 2M multiply-adds) that the loss runs on worker threads.
+  function synthetic(rows: number, cols: number, classes: number, seed: number) {
+    let s = seed >>> 0;
+    const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+    const centres = Array.from({ length: classes }, () => Array.from({ length: cols }, () => rand() * 0.4));
+    const data = new Float32Array(rows * cols);
+    const y: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      const k = r % classes;
+      y.push(k);
+      for (let c = 0; c < cols; c++) data[r * cols + c] = (centres[k]![c] as number) + rand();
+    }
+    return { x: { data, rows, cols }, y };
+  }
+
+  it.each([2, 3])('%s classes: worker threads reach the single-thread optimum and predictions', (classes) => {
+    const { x, y } = synthetic(3000, 700, classes, classes);
+    const options = { C: 0.05, tol: 1e-6, ftol: 0, maxIter: 2000 };
+    const one = new LogisticRegression({ ...options, threads: 1 }).fit(x, y);
+    const three = new LogisticRegression({ ...options, threads: 3 }).fit(x, y);
+    expect([one.convergence!.threads, three.convergence!.threads]).toEqual([1, 3]);
+    expect(three.convergence!.converged).toBe(true);
+    expect(Math.abs(three.convergence!.objective - one.convergence!.objective) / one.convergence!.objective).toBeLessThan(1e-9);
+    const maxDiff = one.coef.reduce((m, v, i) => Math.max(m, Math.abs(v - three.coef[i]!)), 0);
+    expect(maxDiff).toBeLessThan(1e-4);
+    expect(three.predict(x)).toEqual(one.predict(x));
+    // The same thread count gives the same model, bit for bit.
+    expect(new LogisticRegression({ ...options, threads: 3 }).fit(x, y).coef).toEqual(three.coef);
+  });
+
+  it('refuses a thread count that is not a positive integer', () => {
+    expect(() => new LogisticRegression({ threads: 0 })).toThrow(/threads must be 'auto' or a positive integer, got 0/);
+    expect(() => new LogisticRegression({ threads: 1.5 })).toThrow(HeadsError);
+  });
+});

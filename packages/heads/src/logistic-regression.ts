@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Classifier, Probabilities, SavedHead } from './classifier.js';
 import { argmaxRows } from './classifier.js';
 import { HeadsError } from './errors.js';
@@ -24,6 +25,11 @@ export interface LogisticRegressionOptions {
   standardize?: boolean;
   /** Default true. */
   fitIntercept?: boolean;
+  /**
+   * Threads that share the rows of each loss evaluation on large problems (this thread plus worker
+   * threads). 'auto' (default): the machine's cores, at most 8; 1 keeps the fit on this thread.
+   */
+  threads?: number | 'auto';
 }
 
 export interface Convergence {
@@ -33,6 +39,8 @@ export interface Convergence {
   gradientMax: number;
   reason: 'gtol' | 'ftol' | 'max_iter' | 'line_search';
   objective: number;
+  /** Threads the loss evaluations ran on. */
+  threads: number;
 }
 
 const VERSION = 1;
@@ -67,7 +75,9 @@ export class LogisticRegression implements Classifier {
     }
     const ftol = options.ftol ?? 2.220446049250313e-9;
     if (!(ftol >= 0)) throw new HeadsError('E_INVALID_OPTION', `ftol must be non-negative, got ${JSON.stringify(ftol)}`);
-    this.options = { C, maxIter, tol, ftol, classWeight: cw, standardize: options.standardize ?? false, fitIntercept: options.fitIntercept ?? true };
+    const threads = options.threads ?? 'auto';
+    if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 1)) throw new HeadsError('E_INVALID_OPTION', `threads must be 'auto' or a positive integer, got ${JSON.stringify(threads)}`);
+    this.options = { C, maxIter, tol, ftol, classWeight: cw, standardize: options.standardize ?? false, fitIntercept: options.fitIntercept ?? true, threads };
   }
 
   get classes(): readonly Label[] {
@@ -92,13 +102,19 @@ export class LogisticRegression implements Classifier {
       this.mean = this.scale = null;
     }
     const rowsOfCoef = K === 2 ? 1 : K;
-    const objective = logLossObjective(x, encoded, weights, K, this.options.C, this.options.fitIntercept);
-    const result = minimize(objective, new Float64Array(rowsOfCoef * (x.cols + 1)), { maxIter: this.options.maxIter, gtol: this.options.tol, ftol: this.options.ftol });
+    const threads = this.options.threads === 'auto' ? Math.min(8, availableParallelism()) : this.options.threads;
+    const objective = logLossObjective(x, encoded, weights, K, this.options.C, this.options.fitIntercept, threads);
+    let result;
+    try {
+      result = minimize(objective.evaluate, new Float64Array(rowsOfCoef * (x.cols + 1)), { maxIter: this.options.maxIter, gtol: this.options.tol, ftol: this.options.ftol });
+    } finally {
+      objective.close();
+    }
     this.labels = labels;
     this.cols = x.cols;
     this.coef = result.x.slice(0, rowsOfCoef * x.cols);
     this.intercept = result.x.slice(rowsOfCoef * x.cols);
-    this.convergence = { converged: result.converged, iterations: result.iterations, gradientMax: result.gradientMax, reason: result.reason, objective: result.f };
+    this.convergence = { converged: result.converged, iterations: result.iterations, gradientMax: result.gradientMax, reason: result.reason, objective: result.f, threads: objective.threads };
     return this;
   }
 
