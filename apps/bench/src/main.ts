@@ -1,35 +1,96 @@
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encoderBench, printEncoderBench } from './encoder-bench.js';
+import { fileURLToPath } from 'node:url';
+import { type EmbedBenchResult, embedBench, printEmbedBench } from './embed-bench.js';
+import { type FitBenchResult, fitBench, printFitBench } from './fit-bench.js';
+import { machineInfo } from './machine.js';
+import { type Ratio, writeSuite, writeSummary } from './report.js';
 import { findShared } from './shared.js';
-import { printTokenizerBench, tokenizerBench } from './tokenizer-bench.js';
+import { type TokenizerBenchResult, printTokenizerBench, tokenizerBench } from './tokenizer-bench.js';
+
+const SUITES = ['tokenize', 'embed', 'fit', 'e2e'] as const;
+type Suite = (typeof SUITES)[number];
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '5' },
+    quick: { type: 'boolean', default: false },
     only: { type: 'string' },
-    model: { type: 'string' },
+    rounds: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
-const rounds = Number(values.rounds);
+const quick = values.quick ?? false;
+const rounds = Number(values.rounds ?? (quick ? 1 : 5));
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
-if (values.only !== undefined && values.only !== 'tokenizer' && values.only !== 'encoder') {
-  throw new Error(`--only must be tokenizer or encoder, got ${values.only}`);
+const only = (values.only?.split(',') ?? [...SUITES]) as Suite[];
+for (const s of only) if (!SUITES.includes(s)) throw new Error(`--only takes a comma-separated list of ${SUITES.join(', ')}; got ${JSON.stringify(s)}`);
+const wants = (s: Suite) => only.includes(s) || (s === 'embed' && (only.includes('fit') || only.includes('e2e')));
+
+const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cacheDir = join(appDir, '.cache');
+const resultsDir = join(appDir, 'results', ...(quick ? ['quick'] : []));
+mkdirSync(cacheDir, { recursive: true });
+const shared = findShared();
+const machine = machineInfo();
+const started = performance.now();
+console.log(`bertkit bench${quick ? ' --quick' : ''}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}`);
+
+const ratios: Ratio[] = [];
+const sections: string[] = [];
+const log = console.log;
+/** Prints a suite's table and keeps a copy for results/latest.md. */
+function capture(print: () => void): void {
+  const lines: string[] = [];
+  console.log = (...args: unknown[]) => lines.push(args.join(' '));
+  try {
+    print();
+  } finally {
+    console.log = log;
+  }
+  const text = lines.join('\n');
+  if (!values.json) console.log(text);
+  sections.push(text.replace(/^\n*(## .*)$/m, '$1\n\n```').concat('\n```\n'));
 }
 
-const shared = findShared();
-console.log(`bertkit bench: node ${process.version}, ${rounds} timed rounds each (median)`);
-const results: Record<string, unknown> = {};
-if (values.only !== 'encoder') {
-  const tokenizer = await tokenizerBench(shared, rounds);
-  results.tokenizer = tokenizer;
-  if (!values.json) printTokenizerBench(tokenizer);
+let tokenize: TokenizerBenchResult | null = null;
+if (wants('tokenize')) {
+  tokenize = await tokenizerBench(shared, rounds, quick);
+  writeSuite(resultsDir, 'tokenize', machine, tokenize);
+  capture(() => printTokenizerBench(tokenize as TokenizerBenchResult));
+  ratios.push({ label: 'tokenize: vs @huggingface/tokenizers', value: tokenize.ratioVsHfJs }, { label: 'tokenize: vs Rust tokenizers encodeBatch', value: tokenize.ratioVsRustBatch });
 }
-if (values.only !== 'tokenizer') {
-  // Until a full-size model can be built here, the shared tiny stand-in measures batching and overhead.
-  const encoder = await encoderBench(shared, values.model ?? join(shared, 'models/tiny-random-distilbert'));
-  results.encoder = encoder;
-  if (!values.json) printEncoderBench(encoder);
+let embed: Awaited<ReturnType<typeof embedBench>> | null = null;
+if (wants('embed')) {
+  embed = await embedBench(shared, cacheDir, quick);
+  const r: EmbedBenchResult = embed.result;
+  writeSuite(resultsDir, 'embed', machine, r);
+  capture(() => printEmbedBench(r));
+  ratios.push(
+    { label: 'embed fp32: vs transformers.js', value: r.ratios.fp32VsTransformersJs },
+    { label: 'embed int8: vs transformers.js int8', value: r.ratios.int8VsTransformersJs },
+    { label: 'embed: bertkit int8 vs bertkit fp32', value: r.ratios.int8VsFp32 },
+  );
 }
-if (values.json) console.log(JSON.stringify(results, null, 2));
+let fit: FitBenchResult | null = null;
+if (wants('fit') && embed) {
+  fit = fitBench(embed.trainFeatures, embed.trainLabels, embed.result.model.preset === 'base' ? 768 : embed.trainFeatures.length / embed.trainLabels.length, quick);
+  writeSuite(resultsDir, 'fit', machine, fit);
+  capture(() => printFitBench(fit as FitBenchResult));
+  if (fit.sklearn) ratios.push({ label: 'fit C=1: vs scikit-learn lbfgs', value: fit.sklearn.seconds / fit.fit.seconds });
+  if (fit.sklearn?.gridSeconds) ratios.push({ label: 'grid 13 C x 5 folds: vs scikit-learn', value: fit.sklearn.gridSeconds / fit.grid.seconds });
+}
+if (only.includes('e2e') && embed && fit) {
+  // The demo's stages on the same data: tokenize and embed SST-2 train + dev, fit at C=1, predict dev.
+  const e = embed.result;
+  const ours = e.runs.find((r) => r.name === 'bertkit (fp32)');
+  const tokenSeconds = tokenize ? (tokenize.rows[0]?.seconds ?? 0) * (e.sentences / tokenize.texts) : Number.NaN;
+  const stages = { tokenizeSeconds: tokenSeconds, embedTrainSeconds: ours?.seconds ?? Number.NaN, embedDevSeconds: embed.devSeconds, fitSeconds: fit.fit.seconds, devAccuracy: e.quantization.accuracyFp32 };
+  writeSuite(resultsDir, 'e2e', machine, stages);
+  capture(() => {
+    console.log(`\n## End to end: the demo's stages with DistilBERT-${e.model.preset} (fp32)\n`);
+    console.log(`tokenize ${stages.tokenizeSeconds.toFixed(2)} s (estimated from the tokenize suite), embed train ${stages.embedTrainSeconds.toFixed(1)} s + dev ${stages.embedDevSeconds.toFixed(1)} s, fit ${stages.fitSeconds.toFixed(2)} s; dev accuracy ${(stages.devAccuracy * 100).toFixed(1)}% (random weights: chance-level features)`);
+  });
+}
+writeSummary(resultsDir, machine, sections, ratios, quick);
+console.log(`\nwrote ${resultsDir}/{${only.join(',')}}.json, latest.md and ratios.svg in ${((performance.now() - started) / 60000).toFixed(1)} min`);
