@@ -16,7 +16,8 @@ export function machineInfo(): MachineInfo {
   const require = createRequire(import.meta.url);
   let onnxruntime = 'unknown';
   try {
-    const pkg = require.resolve('onnxruntime-node/package.json', { paths: [require.resolve('@bertkit/encoder')] });
+    // The bench depends on the same onnxruntime-node version as @bertkit/encoder (one copy in the lockfile).
+    const pkg = require.resolve('onnxruntime-node/package.json');
     onnxruntime = JSON.parse(readFileSync(pkg, 'utf8')).version;
   } catch {
     // the version is informative only

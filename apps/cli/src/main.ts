@@ -1,44 +1,64 @@
-import { TokenizerError, TokenizerTypeError } from '@bertkit/wordpiece';
-import { CliError } from './cli-error.js';
-import { demoCommand } from './demo-command.js';
+import { CliError, isUserError } from './cli-error.js';
+import { CONVERT_USAGE, QUANTIZE_USAGE, RANDOM_MODEL_USAGE, convertCommand, quantizeCommand, randomModelCommand } from './model-tools-command.js';
+import { DEMO_USAGE, demoCommand } from './demo-command.js';
+import { EMBED_USAGE, embedCommand } from './embed-command.js';
+import { EVAL_USAGE, evalCommand } from './eval-command.js';
+import { PREDICT_USAGE, predictCommand } from './predict-command.js';
+import { PULL_USAGE, pullCommand } from './pull-command.js';
+import { removePartialOutputs } from './outputs.js';
 import { TOKENIZE_USAGE, tokenizeCommand } from './tokenize-command.js';
+import { TRAIN_USAGE, trainCommand } from './train-command.js';
 
-const USAGE = `bertkit <command> [options]
+const COMMANDS: Record<string, { run: (argv: string[]) => void | Promise<void>; usage: string; summary: string }> = {
+  demo: { run: demoCommand, usage: DEMO_USAGE, summary: 'the seed workflow on SST-2: embed, fit, evaluate, predict' },
+  pull: { run: pullCommand, usage: PULL_USAGE, summary: 'download a model from the Hugging Face Hub into the cache' },
+  tokenize: { run: tokenizeCommand, usage: TOKENIZE_USAGE, summary: 'WordPiece ids, tokens and offsets as JSON lines' },
+  embed: { run: embedCommand, usage: EMBED_USAGE, summary: 'sentence vectors to .npy, .f32 or JSON lines' },
+  train: { run: trainCommand, usage: TRAIN_USAGE, summary: 'fit a head (classify, ner, qa) and save a bundle' },
+  eval: { run: evalCommand, usage: EVAL_USAGE, summary: 'score a bundle on labelled data' },
+  predict: { run: predictCommand, usage: PREDICT_USAGE, summary: 'labels, entities or answers as JSON lines' },
+  convert: { run: convertCommand, usage: CONVERT_USAGE, summary: 'safetensors checkpoint -> ONNX' },
+  'random-model': { run: randomModelCommand, usage: RANDOM_MODEL_USAGE, summary: 'a model directory with seeded random weights' },
+  quantize: { run: quantizeCommand, usage: QUANTIZE_USAGE, summary: 'int8 dynamic quantization of an ONNX model' },
+};
 
-commands:
-  tokenize   encode text with a BERT WordPiece tokenizer (JSON lines)
-  demo       tokenize the shared SST-2 sample
+const USAGE = `bertkit <command> [options]   (bertkit <command> --help for its options)
 
-${TOKENIZE_USAGE}`;
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`)
+  .join('\n')}
 
-function main(argv: string[]): void {
+Exit codes: 0 success, 1 usage or data error (one line on stderr), 2 internal error, 130 interrupted.
+Models: a directory in Hugging Face layout, an .onnx file, or a Hub id fetched with "bertkit pull".`;
+
+async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case 'tokenize':
-      return tokenizeCommand(rest);
-    case 'demo':
-      return demoCommand();
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return;
-    default:
-      throw new CliError('E_USAGE', `unknown command "${command}"\n\n${USAGE}`);
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    const topic = command === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined;
+    console.log(topic ? topic.usage : USAGE);
+    return;
   }
+  const c = COMMANDS[command];
+  if (!c) throw new CliError('E_USAGE', `unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+  await c.run(rest);
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (error) {
-  if (error instanceof CliError || error instanceof TokenizerError || error instanceof TokenizerTypeError) {
-    console.error(`bertkit: ${error.message}`);
-    process.exit(2);
-  }
-  if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    console.error(`bertkit: ${error.message}`);
-    process.exit(2);
-  }
-  throw error;
+// Ctrl-C / SIGTERM: no partial output may stay behind looking complete.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    removePartialOutputs();
+    process.stderr.write(`\nbertkit: interrupted (${signal}); no partial output was kept\n`);
+    process.exit(130);
+  });
 }
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  removePartialOutputs();
+  if (isUserError(error)) {
+    process.stderr.write(`bertkit: ${error.message.split('\n')[0]}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stderr.write(`bertkit: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exitCode = 2;
+});

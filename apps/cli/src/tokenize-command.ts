@@ -1,45 +1,38 @@
-import { parseArgs } from 'node:util';
 import { WordPieceTokenizer } from '@bertkit/wordpiece';
+import { flag, int, parseCommand, str } from './args.js';
 import { CliError } from './cli-error.js';
-import { readTexts } from './read-texts.js';
+import { readTexts } from './inputs.js';
 
-export const TOKENIZE_USAGE = `bertkit tokenize --tokenizer <tokenizer.json | vocab.txt | model dir> (--text <text> | <file>)
-  Prints one JSON encoding per line (ids, tokens, offsets, typeIds, attentionMask, specialTokensMask, wordIds).
-  <file>: lines of text, or a .tsv whose first column is the text ('-' reads stdin).
-  --pair <text>        second sequence (with --text)
+export const TOKENIZE_USAGE = `bertkit tokenize --tokenizer <tokenizer.json | vocab.txt | model dir> [<file> | - | --text <t>]
+  One JSON line per input: {ids, tokens, offsets, type_ids, attention_mask, special_tokens_mask, word_ids},
+  offsets in UTF-16 code units of the input (JavaScript string indices).
+  <file>: lines of text, or a .tsv whose first column is the text ('-' or nothing: stdin).
+  --pair               input lines are TAB-separated sentence pairs
+  --text <t>           tokenize this text instead of a file (--text-pair <t> for its second sentence)
   --max-length <n>     truncate (longest_first) to n tokens
-  --header             skip the first line of <file>`;
+  --header             skip the first line`;
 
 export function tokenizeCommand(argv: string[]): void {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      tokenizer: { type: 'string' },
-      text: { type: 'string' },
-      pair: { type: 'string' },
-      'max-length': { type: 'string' },
-      header: { type: 'boolean', default: false },
-    },
-  });
-  if (values.tokenizer === undefined) throw new CliError('E_USAGE', `--tokenizer is required\n${TOKENIZE_USAGE}`);
-  const tokenizer = WordPieceTokenizer.fromFile(values.tokenizer);
-  let maxLength: number | undefined;
-  if (values['max-length'] !== undefined) {
-    maxLength = Number(values['max-length']);
-    if (!Number.isInteger(maxLength) || maxLength < 1) {
-      throw new CliError('E_USAGE', `--max-length must be a positive integer, got "${values['max-length']}"`);
-    }
-  }
+  const p = parseCommand(
+    argv,
+    { tokenizer: { type: 'string' }, text: { type: 'string' }, 'text-pair': { type: 'string' }, pair: { type: 'boolean' }, 'max-length': { type: 'string' }, header: { type: 'boolean' } },
+    TOKENIZE_USAGE,
+  );
+  if (!p) return;
+  const path = str(p, 'tokenizer');
+  if (!path) throw new CliError('E_USAGE', '--tokenizer is required (see bertkit tokenize --help)');
+  const tokenizer = WordPieceTokenizer.fromFile(path);
+  const maxLength = str(p, 'max-length') === undefined ? undefined : int(p, 'max-length', 0);
   const options = maxLength === undefined ? {} : { truncation: { maxLength } };
-  const texts = values.text !== undefined ? [values.text] : positionals[0] !== undefined ? readTexts(positionals[0], values) : null;
-  if (texts === null) throw new CliError('E_USAGE', `give --text or an input file\n${TOKENIZE_USAGE}`);
+  const text = str(p, 'text');
+  const inputs = text !== undefined ? [str(p, 'text-pair') === undefined ? text : ([text, str(p, 'text-pair')] as [string, string])] : readTexts(p.positionals[0] ?? '-', { pairs: flag(p, 'pair'), header: flag(p, 'header') });
   const out: string[] = [];
-  for (const text of texts) {
-    const e = tokenizer.encode(text, values.pair ?? null, options);
-    const { ids, tokens, offsets, typeIds, attentionMask, specialTokensMask, wordIds } = e;
-    out.push(JSON.stringify({ ids, tokens, offsets, typeIds, attentionMask, specialTokensMask, wordIds }));
-    if (out.length >= 1024) process.stdout.write(out.splice(0).join('\n') + '\n');
+  for (const input of inputs) {
+    const e = typeof input === 'string' ? tokenizer.encode(input, null, options) : tokenizer.encode(input[0], input[1], options);
+    out.push(
+      JSON.stringify({ ids: e.ids, tokens: e.tokens, offsets: e.offsets, type_ids: e.typeIds, attention_mask: e.attentionMask, special_tokens_mask: e.specialTokensMask, word_ids: e.wordIds }),
+    );
+    if (out.length >= 1024) process.stdout.write(`${out.splice(0).join('\n')}\n`);
   }
-  if (out.length > 0) process.stdout.write(out.join('\n') + '\n');
+  if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
 }

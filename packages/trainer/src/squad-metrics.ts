@@ -1,3 +1,4 @@
+import { TrainerError } from './errors.js';
 // The official SQuAD evaluation's answer normalisation and scores (v2.0 script semantics for empty answers).
 const PUNCTUATION = new Set('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~');
 
@@ -42,7 +43,7 @@ export function squadF1(prediction: string, answers: readonly string[]): number 
 }
 
 export function squadScores(predictions: readonly string[], answers: readonly (readonly string[])[]): { exactMatch: number; f1: number } {
-  if (predictions.length === 0 || predictions.length !== answers.length) throw new Error(`squadScores: ${predictions.length} predictions for ${answers.length} questions`);
+  if (predictions.length === 0 || predictions.length !== answers.length) throw new TrainerError('E_SHAPE', `squadScores: ${predictions.length} predictions for ${answers.length} questions`);
   let em = 0;
   let f1 = 0;
   predictions.forEach((p, i) => {

@@ -1,0 +1,23 @@
+import { flag, parseCommand, str } from './args.js';
+import { CliError } from './cli-error.js';
+import { pull } from './hub.js';
+import { formatBytes } from './progress.js';
+
+export const PULL_USAGE = `bertkit pull <org/name> [--revision <branch | tag | commit>] [--quantized] [--token <t>]
+  Downloads config.json, the tokenizer files and onnx/model.onnx (with --quantized also
+  onnx/model_quantized.onnx) of a Hugging Face repository into the cache (BERTKIT_CACHE, default
+  ~/.cache/bertkit); afterwards --model <org/name> works in every command. Partial downloads resume;
+  sizes and sha256 sums are checked. HF_ENDPOINT selects a mirror; HF_TOKEN (or --token) a gated model.`;
+
+export async function pullCommand(argv: string[]): Promise<void> {
+  const p = parseCommand(argv, { revision: { type: 'string' }, quantized: { type: 'boolean' }, token: { type: 'string' } }, PULL_USAGE);
+  if (!p) return;
+  const id = p.positionals[0];
+  if (!id) throw new CliError('E_USAGE', 'give a repository id, e.g. bertkit pull distilbert/distilbert-base-uncased');
+  const token = str(p, 'token');
+  const revision = str(p, 'revision');
+  const r = await pull(id, { quantized: flag(p, 'quantized'), ...(token ? { token } : {}), ...(revision ? { revision } : {}) });
+  if (flag(p, 'json')) return void console.log(JSON.stringify(r));
+  for (const f of r.files) console.log(`${f.status.padEnd(10)} ${f.file} (${formatBytes(f.bytes)}${f.sha256 && f.status !== 'cached' ? ', sha256 verified' : ''})`);
+  console.log(`${id}@${r.revision} (${r.commit.slice(0, 12)}) is in ${r.dir}; use --model ${id}`);
+}
