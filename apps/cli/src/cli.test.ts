@@ -1,6 +1,6 @@
 // The CLI as a user runs it: a subprocess per command, on shared data and the stand-in models, asserting
 // on outputs, files and exit codes. Needs the build (pnpm test runs it first).
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -158,6 +158,27 @@ describe('train, eval, predict', () => {
     expect(['0', '1']).toContain(lines[0].label);
     expect(lines[0].probs['0'] + lines[0].probs['1']).toBeCloseTo(1, 10);
     expect(lines[0].score).toBe(Math.max(lines[0].probs['0'], lines[0].probs['1']));
+  });
+
+  const python = ['/usr/bin/python3', 'python3'].find((p) => {
+    try {
+      return execFileSync(p, ['-c', 'import sklearn, numpy'], { stdio: 'ignore' }) !== undefined;
+    } catch {
+      return false;
+    }
+  });
+  it.runIf(python)('classify: eval gives the accuracy of scikit-learn fitted on the .npy files embed writes', async () => {
+    for (const [file, out] of [[trainFile, 'train.npy'], [devFile, 'dev.npy']]) expect((await run(['embed', '--model', TINY_BERT, '--pooling', 'mean', '--output', out!, file!])).code).toBe(0);
+    expect((await run(['train', '--model', TINY_BERT, '--pooling', 'mean', '--data', trainFile, '--out', 'sk'])).code).toBe(0);
+    const ours = JSON.parse((await run(['eval', '--bundle', 'sk', '--data', devFile, '--json'])).stdout).accuracy;
+    const script = `
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+labels = lambda f: [line.rstrip("\\n").rsplit("\\t", 1)[1] for line in open(f, encoding="utf-8")]
+clf = LogisticRegression(C=1.0).fit(np.load("train.npy"), labels(${JSON.stringify(trainFile)}))
+print(clf.score(np.load("dev.npy"), labels(${JSON.stringify(devFile)})))`;
+    const sklearn = Number(execFileSync(python!, ['-W', 'ignore', '-c', script], { cwd: work, encoding: 'utf8' }));
+    expect(ours).toBeCloseTo(sklearn, 10);
   });
 
   it('ner on CoNLL: entity F1, entities with offsets that slice the input', async () => {
