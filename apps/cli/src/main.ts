@@ -5,6 +5,7 @@ import { EMBED_USAGE, embedCommand } from './embed-command.js';
 import { EVAL_USAGE, evalCommand } from './eval-command.js';
 import { PREDICT_USAGE, predictCommand } from './predict-command.js';
 import { PULL_USAGE, pullCommand } from './pull-command.js';
+import { SERVE_USAGE, serveCommand } from './serve/serve-command.js';
 import { removePartialOutputs } from './outputs.js';
 import { TOKENIZE_USAGE, tokenizeCommand } from './tokenize-command.js';
 import { TRAIN_USAGE, trainCommand } from './train-command.js';
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => void | Promise<void>; 
   train: { run: trainCommand, usage: TRAIN_USAGE, summary: 'fit a head (classify, ner, qa) and save a bundle' },
   eval: { run: evalCommand, usage: EVAL_USAGE, summary: 'score a bundle on labelled data' },
   predict: { run: predictCommand, usage: PREDICT_USAGE, summary: 'labels, entities or answers as JSON lines' },
+  serve: { run: serveCommand, usage: SERVE_USAGE, summary: 'HTTP inference server with dynamic batching (TEI / OpenAI routes)' },
   convert: { run: convertCommand, usage: CONVERT_USAGE, summary: 'safetensors checkpoint -> ONNX' },
   'random-model': { run: randomModelCommand, usage: RANDOM_MODEL_USAGE, summary: 'a model directory with seeded random weights' },
   quantize: { run: quantizeCommand, usage: QUANTIZE_USAGE, summary: 'int8 dynamic quantization of an ONNX model' },
