@@ -6,11 +6,12 @@ import { type EmbedBenchResult, embedBench, printEmbedBench } from './embed-benc
 import { type FitBenchResult, fitBench, printFitBench } from './fit-bench.js';
 import { demoRun, printDemoRun } from './demo-run.js';
 import { machineInfo } from './machine.js';
+import { printServeBench, serveBench } from './serve-bench.js';
 import { type Ratio, writeSuite, writeSummary } from './report.js';
 import { findShared } from './shared.js';
 import { type TokenizerBenchResult, printTokenizerBench, tokenizerBench } from './tokenizer-bench.js';
 
-const SUITES = ['tokenize', 'embed', 'fit', 'e2e'] as const;
+const SUITES = ['tokenize', 'embed', 'fit', 'e2e', 'serve'] as const;
 type Suite = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -87,6 +88,13 @@ if (only.includes('e2e')) {
   const e2e = demoRun(shared, cacheDir, quick);
   writeSuite(resultsDir, 'e2e', machine, e2e);
   capture(() => printDemoRun(e2e));
+}
+if (only.includes('serve')) {
+  const serve = await serveBench(shared, cacheDir, quick);
+  writeSuite(resultsDir, 'serve', machine, serve);
+  capture(() => printServeBench(serve));
+  ratios.push({ label: 'serve fp32: dynamic batching vs none', value: serve.ratio });
+  if (serve.ratioInt8) ratios.push({ label: 'serve int8: dynamic batching vs none', value: serve.ratioInt8 });
 }
 writeSummary(resultsDir, machine, sections, ratios, quick);
 console.log(`\nwrote ${resultsDir}/{${only.join(',')}}.json, latest.md and ratios.svg in ${((performance.now() - started) / 60000).toFixed(1)} min`);

@@ -79,13 +79,15 @@ export function loadBundle(dir: string): Bundle {
  * this machine). The graph's sha256 must match what the head was trained on: another model's features
  * would give confident nonsense.
  */
-export async function bundleEncoder(bundle: Bundle, override?: string): Promise<Encoder> {
+export async function bundleEncoder(bundle: Bundle, override?: string, options: { quantized?: boolean } = {}): Promise<Encoder> {
   const m = bundle.manifest.model;
+  // --quantized on a bundle trained on fp32 features: the fp32 graph is checked, its int8 sibling run
+  // (features within cosine 0.999 of fp32, see @bertkit/onnx-builder's quantization tests).
   const path = override ? resolveModel(override) : existsSync(m.path) ? m.path : resolveModel(m.ref);
   const files = resolveModelFiles(path, { quantized: m.quantized });
   const digest = await sha256File(files.onnx);
   if (digest !== m.sha256) {
     throw new CliError('E_BUNDLE', `${files.onnx} is not the model this bundle was trained with (sha256 ${digest.slice(0, 12)}..., bundle expects ${m.sha256.slice(0, 12)}...)`);
   }
-  return Encoder.load(path, { quantized: m.quantized, maxLength: m.maxLength });
+  return Encoder.load(path, { quantized: m.quantized || options.quantized === true, maxLength: m.maxLength });
 }

@@ -21,7 +21,7 @@ export const SERVE_USAGE = `bertkit serve --bundle <dir> [--bundle <name>=<dir> 
   --body-limit <bytes>       default 1048576
   --timeout-ms <n>           per-request deadline, 504 beyond (default 30000)
   --api-key <key>            require Authorization: Bearer <key> (or BERTKIT_API_KEY)
-  --quantized                load the int8 graph of each bundle's model`;
+  --quantized                run the int8 sibling (onnx/model_quantized.onnx) of each bundle's model`;
 
 export async function serveCommand(argv: string[]): Promise<void> {
   const p = parseCommand(
@@ -73,8 +73,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     timeoutMs,
   });
   for (const { name, bundle } of loaded) {
-    if (flag(p, 'quantized')) bundle.manifest.model.quantized = true;
-    const encoder = await bundleEncoder(bundle);
+    const encoder = await bundleEncoder(bundle, undefined, { quantized: flag(p, 'quantized') });
     const batcher = new Batcher(encoder, { ...bundle.manifest.features }, batcherOptions, (b) => metrics.batch(b.texts, b.requests));
     models.push({ name, bundle, encoder, batcher });
   }
