@@ -64,7 +64,7 @@ describe('help and usage', () => {
   it('every command has --help (exit 0); unknown commands and options are one-line usage errors (exit 1)', async () => {
     const top = await run(['--help']);
     expect(top.code).toBe(0);
-    const commands = ['demo', 'pull', 'tokenize', 'embed', 'train', 'eval', 'predict', 'convert', 'random-model', 'quantize'];
+    const commands = ['demo', 'pull', 'tokenize', 'embed', 'train', 'eval', 'predict', 'serve', 'convert', 'random-model', 'quantize'];
     for (const c of commands) expect(top.stdout).toContain(c);
     for (const c of commands) {
       const r = await run([c, '--help']);
