@@ -3,25 +3,16 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Encoder } from '@bertkit/encoder';
 import { LogisticRegression } from '@bertkit/heads';
 import { readConll } from '@bertkit/trainer';
 import { WordPieceTokenizer } from '@bertkit/wordpiece';
+import { BIN, SHARED } from './testing/paths.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conllQa } from '../../../packages/trainer/src/testing/conll-qa.js';
 import { type MockHub, startMockHub } from './testing/mock-hub.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BIN = resolve(here, '../dist/main.js');
-function shared(): string {
-  if (process.env.BERTKIT_SHARED) return resolve(process.env.BERTKIT_SHARED);
-  let dir = here;
-  for (let i = 0; i < 8 && !existsSync(join(dir, 'shared', 'data')); i++) dir = dirname(dir);
-  return join(dir, 'shared');
-}
-const SHARED = shared();
 const TINY = join(SHARED, 'models', 'tiny-random-distilbert');
 const TINY_BERT = join(SHARED, 'models', 'tiny-random-bert');
 const work = mkdtempSync(join(tmpdir(), 'bertkit-cli-'));

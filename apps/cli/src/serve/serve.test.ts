@@ -1,23 +1,14 @@
 // `bertkit serve` as deployed: a subprocess on an ephemeral loopback port, every route and every error,
 // clients that misbehave, graceful shutdown, and a 10,000-request fault run.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Encoder, l2Normalize } from '@bertkit/encoder';
+import { BIN, SHARED } from '../testing/paths.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BIN = resolve(here, '../../dist/main.js');
-function shared(): string {
-  if (process.env.BERTKIT_SHARED) return resolve(process.env.BERTKIT_SHARED);
-  let dir = here;
-  for (let i = 0; i < 8 && !existsSync(join(dir, 'shared', 'data')); i++) dir = dirname(dir);
-  return join(dir, 'shared');
-}
-const SHARED = shared();
 const TINY = join(SHARED, 'models', 'tiny-random-distilbert');
 const work = mkdtempSync(join(tmpdir(), 'bertkit-serve-'));
 const env = { ...process.env, BERTKIT_CACHE: join(work, 'cache'), BERTKIT_SHARED: SHARED, BERTKIT_PROGRESS: '0' };
