@@ -8,7 +8,8 @@ export type HeadsErrorCode =
   | 'E_NOT_FITTED'
   | 'E_BAD_SAVED'
   | 'E_INVALID_OPTION'
-  | 'E_WORKER';
+  | 'E_WORKER'
+  | 'E_UNSUPPORTED';
 
 export class HeadsError extends Error {
   readonly code: HeadsErrorCode;

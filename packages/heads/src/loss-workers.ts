@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { HeadsError } from './errors.js';
-import type { FeatureMatrix } from './features.js';
-import { partialLogLoss } from './log-loss-kernel.js';
+import { LOG_LOSS_WASM } from './log-loss-wasm.js';
+import { type LossMemory, partialLogLoss } from './log-loss-kernel.js';
 
 // Slots of the shared control array.
 const GEN = 0; // evaluation number; -1 ends the fit
@@ -17,15 +17,17 @@ const STALL_MS = 60_000;
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const partialLogLoss = (${partialLogLoss.toString()});
+let module = null;
 parentPort.on('message', (job) => {
   const ctrl = new Int32Array(job.ctrl);
-  const x = job.f32 ? new Float32Array(job.x) : new Float64Array(job.x);
+  module = module ?? new WebAssembly.Module(job.wasm);
+  const k = new WebAssembly.Instance(module, { env: { memory: job.memory } }).exports;
+  const buffer = job.memory.buffer;
   const y = new Int32Array(job.y);
   const sw = new Float64Array(job.sw);
-  const params = new Float64Array(job.params);
-  const n = params.length;
-  const gradient = new Float64Array(job.out, job.slot * (n + 1) * 8, n);
-  const loss = new Float64Array(job.out, (job.slot * (n + 1) + n) * 8, 1);
+  const params = new Float64Array(buffer, job.paramsAt, job.n);
+  const gradient = new Float64Array(buffer, job.slotAt, job.n);
+  const loss = new Float64Array(buffer, job.lossAt, 1);
   const z = new Float64Array(job.K);
   let gen = 0;
   Atomics.add(ctrl, ${READY}, 1);
@@ -36,7 +38,7 @@ parentPort.on('message', (job) => {
     if (next < 0) return;
     gen = next;
     try {
-      loss[0] = partialLogLoss(x, job.cols, y, sw, job.K, job.fitIntercept, params, gradient, z, job.r0, job.r1);
+      loss[0] = partialLogLoss(k, job.f32, job.cols, y, sw, job.K, job.fitIntercept, job.paramsAt, params, job.slotAt, gradient, z, job.r0, job.r1);
     } catch {
       Atomics.store(ctrl, ${FAILED}, 1);
     }
@@ -61,7 +63,7 @@ function takeWorkers(count: number): Worker[] {
   return pool.slice(0, count);
 }
 
-function shared<T extends Float32Array | Float64Array | Int32Array>(a: T): SharedArrayBuffer {
+function shared<T extends Float64Array | Int32Array>(a: T): SharedArrayBuffer {
   if (a.buffer instanceof SharedArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) return a.buffer;
   const buffer = new SharedArrayBuffer(a.byteLength);
   new Uint8Array(buffer).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
@@ -75,37 +77,27 @@ function shared<T extends Float32Array | Float64Array | Int32Array>(a: T): Share
  */
 export class LossWorkers {
   private gen = 0;
-  private readonly params: Float64Array;
-  private readonly out: Float64Array;
 
   private constructor(
     readonly threads: number,
     readonly mainRows: [number, number],
     private readonly ctrl: Int32Array,
-    paramsBuffer: SharedArrayBuffer,
-    outBuffer: SharedArrayBuffer,
-    private readonly workers: Worker[],
-  ) {
-    this.params = new Float64Array(paramsBuffer);
-    this.out = new Float64Array(outBuffer);
-  }
+    private readonly memory: LossMemory,
+  ) {}
 
-  /** Maps the data into `threads - 1` workers; null when they cannot start (the fit then runs here alone). */
-  static start(x: FeatureMatrix, y: Int32Array, sw: Float64Array, K: number, fitIntercept: boolean, threads: number): LossWorkers | null {
-    const n = K * (x.cols + 1);
-    const cuts = Array.from({ length: threads + 1 }, (_, t) => Math.round((x.rows * t) / threads));
+  /** Maps the shared memory into `threads - 1` workers; null when they cannot start (the fit then runs here alone). */
+  static start(memory: LossMemory, y: Int32Array, sw: Float64Array, K: number, fitIntercept: boolean, threads: number, rows: number, cols: number): LossWorkers | null {
+    const cuts = Array.from({ length: threads + 1 }, (_, t) => Math.round((rows * t) / threads));
     const ctrl = new Int32Array(new SharedArrayBuffer(4 * 4));
-    const paramsBuffer = new SharedArrayBuffer(n * 8);
-    const outBuffer = new SharedArrayBuffer((threads - 1) * (n + 1) * 8);
     let workers: Worker[];
     try {
       workers = takeWorkers(threads - 1);
     } catch {
       return null;
     }
-    const common = { ctrl: ctrl.buffer, x: shared(x.data), f32: x.data instanceof Float32Array, y: shared(y), sw: shared(sw), params: paramsBuffer, out: outBuffer, cols: x.cols, K, fitIntercept };
-    workers.forEach((w, slot) => w.postMessage({ ...common, slot, r0: cuts[slot + 1], r1: cuts[slot + 2] }));
-    const self = new LossWorkers(threads, [0, cuts[1] as number], ctrl, paramsBuffer, outBuffer, workers);
+    const common = { ctrl: ctrl.buffer, wasm: WASM_BYTES, memory: memory.memory, f32: memory.f32, y: shared(y), sw: shared(sw), paramsAt: memory.paramsAt, n: memory.n, cols, K, fitIntercept };
+    workers.forEach((w, i) => w.postMessage({ ...common, slotAt: memory.slotAt(i + 1), lossAt: memory.lossesAt + 8 * (i + 1), r0: cuts[i + 1], r1: cuts[i + 2] }));
+    const self = new LossWorkers(threads, [0, cuts[1] as number], ctrl, memory);
     if (!self.waitFor(READY, threads - 1, 10_000)) {
       self.close();
       // Workers that never came up are dropped from the pool, not reused.
@@ -116,9 +108,8 @@ export class LossWorkers {
     return self;
   }
 
-  /** Hands `params` to the workers; the caller then computes its own share. */
-  begin(params: Float64Array): void {
-    this.params.set(params);
+  /** Starts an evaluation at the parameters already in the shared memory; the caller then computes its share. */
+  begin(): void {
     this.gen++;
     Atomics.store(this.ctrl, GEN, this.gen);
     Atomics.notify(this.ctrl, GEN);
@@ -131,11 +122,12 @@ export class LossWorkers {
     }
     if (Atomics.load(this.ctrl, FAILED) !== 0) throw new HeadsError('E_WORKER', 'a loss worker thread failed while evaluating the objective');
     const n = gradient.length;
+    const losses = new Float64Array(this.memory.memory.buffer, this.memory.lossesAt, this.threads);
     let loss = 0;
-    for (let slot = 0; slot < this.threads - 1; slot++) {
-      const base = slot * (n + 1);
-      for (let j = 0; j < n; j++) gradient[j] = (gradient[j] as number) + (this.out[base + j] as number);
-      loss += this.out[base + n] as number;
+    for (let t = 1; t < this.threads; t++) {
+      const g = this.memory.slot(t);
+      for (let j = 0; j < n; j++) gradient[j] = (gradient[j] as number) + (g[j] as number);
+      loss += losses[t] as number;
     }
     return loss;
   }
@@ -154,3 +146,5 @@ export class LossWorkers {
     }
   }
 }
+
+const WASM_BYTES = Buffer.from(LOG_LOSS_WASM, 'base64');
