@@ -1,11 +1,4 @@
-import { defineConfig } from 'tsup';
+import { libraryConfig } from '../../tsup.library.js';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  // tsc -b owns the composite project; tsup's own declaration pass must not be composite.
-  dts: { compilerOptions: { composite: false, emitDeclarationOnly: false } },
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-});
+// tsup reads a default export.
+export default libraryConfig;

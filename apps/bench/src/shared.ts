@@ -1,18 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 
-/** `../shared` beside the repository (or BERTKIT_SHARED). */
-export function findShared(): string {
-  if (process.env.BERTKIT_SHARED) return resolve(process.env.BERTKIT_SHARED);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, 'shared');
-    if (existsSync(join(candidate, 'tokenizers'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('cannot find ../shared beside the repository; set BERTKIT_SHARED to its path');
-}
+/** `../shared` beside the repository (or BERTKIT_SHARED); the bench cannot run without it. */
+export { requireShared as findShared } from '@bertkit/shared-data';
 
 /** First column of a headerless TSV. */
 export function tsvTexts(path: string): string[] {

@@ -1,19 +1,13 @@
 // The safetensors reader against real checkpoints (the embedding output recomputed from the file's
 // weights must equal the PyTorch reference) and against synthetic files for dtypes and damage.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SafetensorsError, SafetensorsFile } from './index.js';
+import { SHARED } from './testing/shared.js';
 
-function findShared(): string {
-  if (process.env.BERTKIT_SHARED) return resolve(process.env.BERTKIT_SHARED);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8 && !existsSync(join(dir, 'shared', 'models')); i++) dir = dirname(dir);
-  return join(dir, 'shared');
-}
-const models = join(findShared(), 'models');
+const models = join(SHARED, 'models');
 const tmp = mkdtempSync(join(tmpdir(), 'bertkit-st-'));
 
 /** Writes a safetensors file from [name, dtype, shape, raw bytes] entries. */

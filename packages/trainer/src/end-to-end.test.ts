@@ -2,21 +2,15 @@
 // AG News (4-class softmax), CoNLL-2003 NER from token features, and QA on a set built from CoNLL text.
 // Random weights give near-chance numbers; these runs prove the plumbing and the metrics, and with real
 // pretrained weights are the runs that reproduce published results.
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Encoder, type TokenVectors } from '@bertkit/encoder';
 import { LogisticRegression, SpanHead, TokenClassifier, spanTarget } from '@bertkit/heads';
+import { requireShared } from '@bertkit/shared-data';
 import { describe, expect, it } from 'vitest';
 import { classificationReport, entityScores, gridSearch, readConll, readTable, rocAuc, squadScores, trainTestSplit } from './index.js';
 import { conllQa } from './testing/conll-qa.js';
 
-function shared(): string {
-  if (process.env.BERTKIT_SHARED) return resolve(process.env.BERTKIT_SHARED);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8 && !existsSync(join(dir, 'shared', 'data')); i++) dir = dirname(dir);
-  return join(dir, 'shared');
-}
+const shared = requireShared;
 const SHARED = shared();
 const model = (name: string) => join(SHARED, 'models', name);
 

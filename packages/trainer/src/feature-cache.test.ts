@@ -1,18 +1,12 @@
 import { cpSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Encoder } from '@bertkit/encoder';
+import { requireShared } from '@bertkit/shared-data';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CacheInput, type EmbeddingSource, FeatureCache } from './index.js';
 
-function shared(): string {
-  if (process.env.BERTKIT_SHARED) return resolve(process.env.BERTKIT_SHARED);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8 && !existsSync(join(dir, 'shared', 'data')); i++) dir = dirname(dir);
-  return join(dir, 'shared');
-}
+const shared = requireShared;
 
 const work = mkdtempSync(join(tmpdir(), 'bertkit-cache-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

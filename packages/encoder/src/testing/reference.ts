@@ -1,7 +1,7 @@
 // Test-only: the shared stand-in models and their PyTorch reference outputs.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireShared } from '@bertkit/shared-data';
 
 export interface ReferenceBatch {
   texts?: string[];
@@ -13,18 +13,7 @@ export interface ReferenceBatch {
   hidden_states: number[][][][];
 }
 
-function findShared(): string {
-  if (process.env.BERTKIT_SHARED) return resolve(process.env.BERTKIT_SHARED);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, 'shared');
-    if (existsSync(join(candidate, 'models'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('cannot find ../shared beside the repository (set BERTKIT_SHARED)');
-}
-
-export const SHARED = findShared();
+export const SHARED = requireShared();
 export const STAND_INS = ['tiny-random-distilbert', 'tiny-random-bert'] as const;
 export const modelDir = (name: string): string => join(SHARED, 'models', name);
 

@@ -1,16 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireShared } from '@bertkit/shared-data';
 
-/** `../shared` beside the repository (or BERTKIT_SHARED). */
-export function findShared(): string {
-  if (process.env.BERTKIT_SHARED) return resolve(process.env.BERTKIT_SHARED);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8 && !existsSync(join(dir, 'shared', 'models')); i++) dir = dirname(dir);
-  return join(dir, 'shared');
-}
-
-export const SHARED = findShared();
+export const SHARED = requireShared();
 export const BERT_UNCASED = join(SHARED, 'tokenizers', 'bert-base-uncased');
 
 export interface ReferenceBatch {

@@ -1,20 +1,9 @@
 // Test-only helpers: locate ../shared and read its corpora. Not part of the public API.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireShared } from '@bertkit/shared-data';
 
-function findShared(): string {
-  if (process.env.BERTKIT_SHARED) return resolve(process.env.BERTKIT_SHARED);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, 'shared');
-    if (existsSync(join(candidate, 'README.md')) && existsSync(join(candidate, 'tokenizers'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('cannot find ../shared beside the repository (set BERTKIT_SHARED)');
-}
-
-export const SHARED = findShared();
+export const SHARED = requireShared();
 export const sharedPath = (...parts: string[]): string => join(SHARED, ...parts);
 
 /** First column of a TSV (the text), optionally skipping a header. */
