@@ -5,6 +5,8 @@ export type TextInput = string | [string, string];
 
 /** A file's text, or standard input for '-'; a missing or unreadable file is a one-line error naming it. */
 export function readInput(path: string): string {
+  // Reading a terminal would wait for input nobody knows to type: say what to give instead.
+  if (path === '-' && process.stdin.isTTY) throw new CliError('E_USAGE', 'no input: give a file, or pipe text into standard input (see --help)');
   try {
     return readFileSync(path === '-' ? 0 : path, 'utf8');
   } catch (cause) {
