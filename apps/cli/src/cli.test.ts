@@ -229,12 +229,21 @@ describe('model tools', () => {
   });
 });
 
+/** A repository as most on the Hub are: config, tokenizer and model.safetensors, no ONNX export. */
+function checkpointOnly(): string {
+  const dir = join(work, 'hub-checkpoint-only');
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(TINY_BERT)) if (!['onnx', 'reference.json'].includes(f)) cpSync(join(TINY_BERT, f), join(dir, f), { recursive: true });
+  return dir;
+}
+
 describe('pull from a Hub', () => {
   let hub: MockHub;
   beforeAll(async () => {
     hub = await startMockHub([
       { id: 'bertkit-test/tiny-distilbert', dir: TINY, lfs: (f) => f.endsWith('.onnx') || f.endsWith('.safetensors') },
       { id: 'bertkit-test/gated', dir: TINY, token: 'hf_secret' },
+      { id: 'bertkit-test/checkpoint-only', dir: checkpointOnly(), lfs: (f) => f.endsWith('.safetensors') },
     ]);
   });
   afterAll(() => hub.close());
@@ -279,6 +288,18 @@ describe('pull from a Hub', () => {
     expect(hub.requests.filter((r) => r.path.includes('gated')).at(-1)?.auth).toBe('Bearer hf_secret');
     expectUserError(await run(['pull', 'bertkit-test/missing'], { env: hubEnv }), /not found .*HTTP 404/);
     expectUserError(await run(['pull', 'bertkit-test/tiny-distilbert', '--revision', 'v9'], { env: hubEnv }), /HTTP 404/);
+  });
+
+  it('a repository without an ONNX export: model.safetensors is downloaded and converted (and quantized with --quantized)', async () => {
+    const r = await run(['pull', 'bertkit-test/checkpoint-only', '--quantized', '--json'], { env: { HF_ENDPOINT: hub.url } });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.files.map((f: { file: string; status: string }) => `${f.file} ${f.status}`)).toEqual(expect.arrayContaining(['model.safetensors downloaded', 'onnx/model.onnx converted', 'onnx/model_quantized.onnx quantized']));
+    const [a, b] = [await run(['embed', '--model', 'bertkit-test/checkpoint-only', '--output', 'ck.f32', 'texts.txt']), await run(['embed', '--model', TINY_BERT, '--output', 'ref.f32', 'texts.txt'])];
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const [va, vb] = ['ck.f32', 'ref.f32'].map((f) => new Float32Array(readFileSync(join(work, f)).buffer.slice(0)));
+    expect(Math.max(...va!.map((v, k) => Math.abs(v - vb![k]!)))).toBeLessThan(1e-5);
+    expect((await run(['embed', '--model', 'bertkit-test/checkpoint-only', '--quantized', '--output', 'ckq.f32', 'texts.txt'])).code).toBe(0);
   });
 
   it('a corrupted download is refused by its sha256 and removed', async () => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { convertCheckpoint, quantizeModel } from '@bertkit/onnx-builder';
 import { CliError } from './cli-error.js';
 import { Progress, formatBytes } from './progress.js';
 
@@ -47,7 +48,8 @@ export interface PullReport {
   revision: string;
   commit: string;
   dir: string;
-  files: Array<{ file: string; bytes: number; status: 'downloaded' | 'resumed' | 'cached'; sha256: string | null }>;
+  /** 'converted' / 'quantized': made here from the downloaded weights (the repository had no such file). */
+  files: Array<{ file: string; bytes: number; status: 'downloaded' | 'resumed' | 'cached' | 'converted' | 'quantized'; sha256: string | null }>;
 }
 
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json'];
@@ -74,13 +76,12 @@ export async function pull(id: string, options: PullOptions = {}): Promise<PullR
   if (!siblings.has('config.json')) throw new CliError('E_HUB', `${id}@${revision} has no config.json: not a transformers model repository`);
   if (!TOKENIZER_FILES.some((f) => siblings.has(f))) throw new CliError('E_HUB', `${id}@${revision} has no tokenizer files (tokenizer.json or vocab.txt)`);
   const graph = ['onnx/model.onnx', 'model.onnx'].find((f) => siblings.has(f));
-  if (!graph) throw new CliError('E_HUB', `${id}@${revision} has no ONNX export (onnx/model.onnx); convert its model.safetensors with "bertkit convert" after downloading it, or pick a repository with an onnx/ folder`);
-  wanted.push(graph);
-  if (options.quantized) {
-    const q = ['onnx/model_quantized.onnx', 'model_quantized.onnx'].find((f) => siblings.has(f));
-    if (!q) throw new CliError('E_HUB', `${id}@${revision} has no quantized ONNX file; pull without --quantized and run "bertkit quantize" on it`);
-    wanted.push(q);
-  }
+  // Most checkpoints on the Hub have no ONNX export: their safetensors weights are converted here.
+  const convert = !graph && siblings.has('model.safetensors');
+  if (!graph && !convert) throw new CliError('E_HUB', `${id}@${revision} has neither an ONNX export (onnx/model.onnx) nor model.safetensors to convert`);
+  wanted.push(graph ?? 'model.safetensors');
+  const quantizedFile = ['onnx/model_quantized.onnx', 'model_quantized.onnx'].find((f) => siblings.has(f));
+  if (options.quantized && quantizedFile) wanted.push(quantizedFile);
   for (const f of [...wanted]) if (siblings.has(`${f}_data`)) wanted.push(`${f}_data`);
 
   const dir = join(repoDir(id), 'snapshots', commit);
@@ -96,6 +97,14 @@ export async function pull(id: string, options: PullOptions = {}): Promise<PullR
     }
     const status = await download(`${endpoint}/${id}/resolve/${commit}/${file}`, target, { headers, size, sha256, endpoint, id, file, progress: options.progress });
     report.files.push({ file, bytes: statSync(target).size, status, sha256 });
+  }
+  if (convert && !existsSync(join(dir, 'onnx', 'model.onnx'))) {
+    const r = convertCheckpoint(dir);
+    report.files.push({ file: 'onnx/model.onnx', bytes: r.bytes, status: 'converted', sha256: null });
+  }
+  if (options.quantized && !quantizedFile && !existsSync(join(dir, 'onnx', 'model_quantized.onnx'))) {
+    const q = quantizeModel(join(dir, 'onnx', 'model.onnx'));
+    report.files.push({ file: 'onnx/model_quantized.onnx', bytes: q.outputBytes, status: 'quantized', sha256: null });
   }
   mkdirSync(join(repoDir(id), 'refs'), { recursive: true });
   writeFileSync(join(repoDir(id), 'refs', revision), commit);

@@ -4,10 +4,11 @@ import { pull } from './hub.js';
 import { formatBytes } from './progress.js';
 
 export const PULL_USAGE = `bertkit pull <org/name> [--revision <branch | tag | commit>] [--quantized] [--token <t>]
-  Downloads config.json, the tokenizer files and onnx/model.onnx (with --quantized also
-  onnx/model_quantized.onnx) of a Hugging Face repository into the cache (BERTKIT_CACHE, default
-  ~/.cache/bertkit); afterwards --model <org/name> works in every command. Partial downloads resume;
-  sizes and sha256 sums are checked. HF_ENDPOINT selects a mirror; HF_TOKEN (or --token) a gated model.`;
+  Downloads config.json, the tokenizer files and onnx/model.onnx of a Hugging Face repository into the
+  cache (BERTKIT_CACHE, default ~/.cache/bertkit); a repository without an ONNX export has its
+  model.safetensors downloaded and converted here. --quantized also fetches (or makes)
+  onnx/model_quantized.onnx. Afterwards --model <org/name> works in every command. Partial downloads
+  resume; sizes and sha256 sums are checked. HF_ENDPOINT selects a mirror; HF_TOKEN (or --token) a gated model.`;
 
 export async function pullCommand(argv: string[]): Promise<void> {
   const p = parseCommand(argv, { revision: { type: 'string' }, quantized: { type: 'boolean' }, token: { type: 'string' } }, PULL_USAGE);
