@@ -73,10 +73,17 @@ export function conllTexts(sentences: readonly ConllSentence[]): Array<{ text: s
  * Token vectors of texts, each token's word id rewritten to the index of the whitespace-separated word
  * it falls in: CoNLL words such as "U.S." are several pre-tokenizer words but one tagged word.
  */
-export async function tokenFeatures(encoder: Encoder, texts: readonly string[], layers: number[]): Promise<Array<TokenFeatures & TokenVectors & { text: string }>> {
+export async function tokenFeatures(encoder: Encoder, texts: readonly string[], layers: number[]): Promise<WordFeatures[]> {
   const progress = new Progress('token features', 'sentences');
   const tokens = await encoder.encodeTokens(texts, { layers, onProgress: (p) => progress.update(p.done, p.total) });
   progress.done();
+  return wordFeatures(tokens, texts);
+}
+
+export type WordFeatures = TokenFeatures & TokenVectors & { text: string };
+
+/** Token vectors with each token's word id rewritten to the whitespace-separated word it falls in. */
+export function wordFeatures(tokens: readonly TokenVectors[], texts: readonly string[]): WordFeatures[] {
   return tokens.map((t) => {
     const text = texts[t.input] as string;
     const starts: number[] = [];

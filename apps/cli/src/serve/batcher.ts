@@ -1,4 +1,4 @@
-import type { EmbedOptions, Encoder } from '@bertkit/encoder';
+import type { EmbedOptions, Encoder, TokenVectors } from '@bertkit/encoder';
 
 export type SentenceInput = string | [string, string];
 
@@ -32,6 +32,15 @@ interface Job {
   reject: (e: Error) => void;
 }
 
+/** A request for token-level vectors (NER): merged whole with other such requests into one model run. */
+interface TokenJob {
+  inputs: readonly string[];
+  tokens: number;
+  cancelled: boolean;
+  resolve: (v: TokenVectors[]) => void;
+  reject: (e: Error) => void;
+}
+
 interface Exclusive {
   run: () => Promise<void>;
 }
@@ -49,7 +58,10 @@ export interface BatchObserver {
 export class Batcher {
   private readonly jobs: Job[] = [];
   private readonly exclusive: Exclusive[] = [];
+  private readonly tokenJobs: TokenJob[] = [];
   private queued = 0;
+  /** Layers of the token-level requests (one bundle, one setting). */
+  private layers: number[] = [-1];
   private running = false;
   private timer: NodeJS.Timeout | null = null;
   dim = 0;
@@ -88,6 +100,34 @@ export class Batcher {
     return { promise, cancel };
   }
 
+  /**
+   * Every token's vector of `inputs` (layers as `layers`), run together with other pending token
+   * requests; rejects with QueueFullError at once when the queue is full.
+   */
+  tokens(inputs: readonly string[], lengths: number[], layers: number[]): { promise: Promise<TokenVectors[]>; cancel: () => void } {
+    if (this.queued + inputs.length > this.options.maxQueue && this.queued > 0) throw new QueueFullError(this.queued);
+    this.layers = layers;
+    let job!: TokenJob;
+    const promise = new Promise<TokenVectors[]>((resolve, reject) => {
+      job = { inputs, tokens: lengths.reduce((a, b) => a + b, 0), cancelled: false, resolve, reject };
+    });
+    this.tokenJobs.push(job);
+    this.queued += inputs.length;
+    this.schedule();
+    const cancel = () => {
+      if (job.cancelled) return;
+      job.cancelled = true;
+      const i = this.tokenJobs.indexOf(job);
+      if (i >= 0) {
+        this.tokenJobs.splice(i, 1);
+        this.queued -= inputs.length;
+      }
+      // A no-op when the run already answered.
+      job.reject(new CancelledError('cancelled'));
+    };
+    return { promise, cancel };
+  }
+
   /** Runs `fn` when the model is free (between batches). */
   run<T>(fn: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -98,13 +138,13 @@ export class Batcher {
 
   private schedule(): void {
     if (this.running) return;
-    const tokens = this.jobs.reduce((sum, j) => sum + j.lengths.slice(j.next).reduce((a, b) => a + b, 0), 0);
+    const tokens = this.jobs.reduce((sum, j) => sum + j.lengths.slice(j.next).reduce((a, b) => a + b, 0), 0) + this.tokenJobs.reduce((sum, j) => sum + j.tokens, 0);
     const now = !this.options.batching || this.exclusive.length > 0 || tokens >= this.options.maxBatchTokens || this.options.maxDelayMs <= 0;
     if (now) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
       void this.loop();
-    } else if (!this.timer && this.jobs.length > 0) {
+    } else if (!this.timer && (this.jobs.length > 0 || this.tokenJobs.length > 0)) {
       this.timer = setTimeout(() => {
         this.timer = null;
         void this.loop();
@@ -122,14 +162,16 @@ export class Batcher {
           await ex.run();
           continue;
         }
+        const tokenBatch = this.takeTokenJobs();
+        if (tokenBatch.length > 0) await this.runTokenBatch(tokenBatch);
         const batch = this.take();
-        if (batch.length === 0) break;
-        await this.runBatch(batch);
+        if (batch.length === 0 && tokenBatch.length === 0) break;
+        if (batch.length > 0) await this.runBatch(batch);
       }
     } finally {
       this.running = false;
     }
-    if (this.jobs.length > 0 || this.exclusive.length > 0) this.schedule();
+    if (this.jobs.length > 0 || this.tokenJobs.length > 0 || this.exclusive.length > 0) this.schedule();
   }
 
   /** The next batch: round-robin over waiting requests, one text at a time, within the token budget. */
@@ -160,6 +202,42 @@ export class Batcher {
       }
     }
     return this.settle(batch);
+  }
+
+  /** Whole token requests, oldest first, within the token budget (always at least one; one without batching). */
+  private takeTokenJobs(): TokenJob[] {
+    const out: TokenJob[] = [];
+    let tokens = 0;
+    while (this.tokenJobs.length > 0) {
+      const job = this.tokenJobs[0] as TokenJob;
+      if (out.length > 0 && (!this.options.batching || tokens + job.tokens > this.options.maxBatchTokens)) break;
+      out.push(job);
+      tokens += job.tokens;
+      this.tokenJobs.shift();
+      this.queued -= job.inputs.length;
+    }
+    return out;
+  }
+
+  private async runTokenBatch(jobs: TokenJob[]): Promise<void> {
+    const t0 = performance.now();
+    const inputs = jobs.flatMap((j) => j.inputs);
+    let rows: TokenVectors[];
+    try {
+      rows = await this.encoder.encodeTokens(inputs, { layers: this.layers, batchTokens: Math.max(this.options.maxBatchTokens, 512) });
+    } catch (error) {
+      for (const job of jobs) if (!job.cancelled) job.reject(error as Error);
+      return;
+    }
+    let first = 0;
+    for (const job of jobs) {
+      const end = first + job.inputs.length;
+      // Rows come back in input order; `input` is renumbered within the job.
+      const mine = rows.filter((r) => r.input >= first && r.input < end).map((r) => ({ ...r, input: r.input - first }));
+      if (!job.cancelled) job.resolve(mine);
+      first = end;
+    }
+    this.observe({ texts: inputs.length, tokens: jobs.reduce((s, j) => s + j.tokens, 0), requests: jobs.length, seconds: (performance.now() - t0) / 1000 });
   }
 
   private settle(batch: Array<{ job: Job; index: number }>): Array<{ job: Job; index: number }> {

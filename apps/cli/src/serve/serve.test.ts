@@ -107,6 +107,27 @@ describe('routes', () => {
   });
 });
 
+describe('batching', () => {
+  it('concurrent NER requests are merged into shared model runs and answered as they would be alone', async () => {
+    const s = await serve(['--bundle', 'people=ner', '--max-delay-ms', '50']);
+    const sentences = ['Peter Blackburn visited Brussels .', 'EU rejects German call to boycott British lamb .', 'Japan began the defence of their Asian Cup title .', 'Nadim Ladki', 'AL-AIN , United Arab Emirates 1996-12-06', 'China controlled most of the match .'];
+    const ask = async (text: string) => ((await (await post(`${s.url}/v1/models/people/predict`, { texts: [text] })).json()) as { predictions: unknown[] }).predictions[0];
+    const alone: unknown[] = [];
+    for (const t of sentences) alone.push(await ask(t));
+    const together = await Promise.all(sentences.map(ask));
+    // Same entities; scores equal up to float rounding (a padded batch sums in another order).
+    type Entities = { entities: Array<{ entity: string; start: number; end: number; word: string; score: number }> };
+    const spans = (p: unknown) => (p as Entities).entities.map(({ score: _s, ...rest }) => rest);
+    expect(together.map(spans)).toEqual(alone.map(spans));
+    together.forEach((p, i) => (p as Entities).entities.forEach((e, k) => expect(Math.abs(e.score - (alone[i] as Entities).entities[k]!.score)).toBeLessThan(1e-5)));
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    const single = Number(/bertkit_batch_requests_bucket\{le="1"\} (\d+)/.exec(metrics)?.[1]);
+    const runs = Number(/bertkit_batch_requests_count (\d+)/.exec(metrics)?.[1]);
+    expect(runs).toBeLessThan(2 * sentences.length);
+    expect(single).toBeLessThan(runs); // at least one run served several requests
+  });
+});
+
 describe('errors', () => {
   const expectError = async (response: Promise<Response>, status: number, pattern: RegExp) => {
     const r = await response;

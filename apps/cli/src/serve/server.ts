@@ -1,9 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Encoder, l2Normalize } from '@bertkit/encoder';
-import type { LogisticRegression } from '@bertkit/heads';
+import type { LogisticRegression, TokenClassifier } from '@bertkit/heads';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Bundle } from '../bundle.js';
-import { answer, recognize } from '../inference.js';
+import { answer } from '../inference.js';
+import { wordFeatures } from '../tasks.js';
 import { type Batcher, CancelledError, QueueFullError, type SentenceInput } from './batcher.js';
 import { Metrics } from './metrics.js';
 import { openApi } from './openapi.js';
@@ -131,10 +132,13 @@ export function createServer(options: ServerOptions): { app: FastifyInstance; me
     });
 
   /** Runs texts through the batcher, cancelling on timeout or a closed connection. */
-  const vectors = async (m: ServedModel, inputs: SentenceInput[], counts: number[], request: FastifyRequest, reply: FastifyReply): Promise<Float32Array> => {
+  const vectors = (m: ServedModel, inputs: SentenceInput[], counts: number[], request: FastifyRequest, reply: FastifyReply): Promise<Float32Array> =>
+    queued(() => m.batcher.embed(inputs, counts), request, reply);
+
+  const queued = async <T>(submit: () => { promise: Promise<T>; cancel: () => void }, request: FastifyRequest, reply: FastifyReply): Promise<T> => {
     let handle;
     try {
-      handle = m.batcher.embed(inputs, counts);
+      handle = submit();
     } catch (e) {
       if (e instanceof QueueFullError) throw new HttpError(429, `model overloaded: ${e.message}`, 'Overloaded', undefined, { 'retry-after': '1' });
       throw e;
@@ -250,8 +254,11 @@ export function createServer(options: ServerOptions): { app: FastifyInstance; me
     }
     const inputs = texts(b.texts, 'texts', m.bundle.manifest.pairs);
     if (task === 'ner') {
-      const entities = await m.batcher.run(() => recognize(m.bundle, m.encoder, inputs.map(String), 'simple'));
-      return { model: m.name, predictions: entities.map((e) => ({ entities: e })) };
+      // Token-level requests are merged with each other like sentence requests.
+      const textsOnly = inputs.map(String);
+      const tokens = await queued(() => m.batcher.tokens(textsOnly, lengths(m, textsOnly, false), m.bundle.manifest.features.layers ?? [-1]), request, reply);
+      const head = m.bundle.head as TokenClassifier;
+      return { model: m.name, predictions: wordFeatures(tokens, textsOnly).map((f) => ({ entities: head.entities(f, f.text, 'simple') })) };
     }
     const data = await vectors(m, inputs, lengths(m, inputs, false), request, reply);
     const scores = classifyRows(m, data, inputs.length);
