@@ -302,6 +302,17 @@ describe('pull from a Hub', () => {
     expect((await run(['embed', '--model', 'bertkit-test/checkpoint-only', '--quantized', '--output', 'ckq.f32', 'texts.txt'])).code).toBe(0);
   });
 
+  it('a download that stalls is given up after the stall timeout and resumes on the next pull', async () => {
+    const stallEnv = { HF_ENDPOINT: hub.url, BERTKIT_CACHE: join(work, 'cache-stall'), BERTKIT_HUB_STALL_MS: '500' };
+    hub.stallNext('onnx/model.onnx', 50_000);
+    const t0 = performance.now();
+    expectUserError(await run(['pull', 'bertkit-test/tiny-distilbert'], { env: stallEnv }), /download of onnx\/model\.onnx interrupted after .*no data for 0\.5 s.*run the same pull again to resume/);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    const again = await run(['pull', 'bertkit-test/tiny-distilbert', '--json'], { env: stallEnv });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).files.find((f: { file: string }) => f.file === 'onnx/model.onnx').status).toBe('resumed');
+  });
+
   it('a corrupted download is refused by its sha256 and removed', async () => {
     const cacheEnv = { HF_ENDPOINT: hub.url, BERTKIT_CACHE: join(work, 'cache-corrupt') };
     hub.corrupt('onnx/model.onnx');

@@ -111,11 +111,30 @@ export async function pull(id: string, options: PullOptions = {}): Promise<PullR
   return report;
 }
 
-async function request(url: string, headers: Record<string, string>, endpoint: string, id: string, init: { range?: number } = {}): Promise<Response> {
+/** No answer (headers) within this long: the endpoint is unreachable. */
+const CONNECT_MS = 20_000;
+/** No bytes of a body for this long (BERTKIT_HUB_STALL_MS): the download stalled. */
+const stallMs = () => Number(process.env.BERTKIT_HUB_STALL_MS) || 60_000;
+
+/**
+ * A GET whose headers must arrive within CONNECT_MS; the body may take as long as it needs while bytes
+ * keep coming (`watch` re-arms the stall timer on each chunk), so a large file on a slow line is not cut.
+ */
+async function request(url: string, headers: Record<string, string>, endpoint: string, id: string, init: { range?: number; watch?: (arm: () => void) => void } = {}): Promise<Response> {
   let response: Response;
+  const controller = new AbortController();
+  // Unref'd: a timer left armed after the body ends must not keep the process alive (aborting a finished
+  // fetch does nothing).
+  let timer = setTimeout(() => controller.abort(new Error(`no answer within ${CONNECT_MS / 1000} s`)), CONNECT_MS).unref();
+  init.watch?.(() => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(new Error(`no data for ${stallMs() / 1000} s`)), stallMs()).unref();
+  });
   try {
-    response = await fetch(url, { headers: init.range ? { ...headers, range: `bytes=${init.range}-` } : headers, redirect: 'follow', signal: AbortSignal.timeout(20_000) });
+    response = await fetch(url, { headers: init.range ? { ...headers, range: `bytes=${init.range}-` } : headers, redirect: 'follow', signal: controller.signal });
+    if (!init.watch) clearTimeout(timer);
   } catch (cause) {
+    clearTimeout(timer);
     const reason = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).name;
     throw new CliError(
       'E_OFFLINE',
@@ -140,7 +159,9 @@ async function download(
     rmSync(partial);
     have = 0;
   }
-  const response = await request(url, o.headers, o.endpoint, o.id, have > 0 ? { range: have } : {});
+  let arm: () => void = () => {};
+  const response = await request(url, o.headers, o.endpoint, o.id, { ...(have > 0 ? { range: have } : {}), watch: (a) => (arm = a) });
+  arm();
   // A server that ignores Range answers 200 with the whole file: start over rather than append.
   const resumed = have > 0 && response.status === 206;
   if (!resumed) have = 0;
@@ -151,6 +172,7 @@ async function download(
   try {
     if (!response.body) throw new CliError('E_HUB', `${url}: empty response`);
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      arm();
       if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
       got += chunk.length;
       progress.update(Math.round(got / 1e5) / 10, Math.round(total / 1e5) / 10);

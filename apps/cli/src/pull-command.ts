@@ -8,7 +8,9 @@ export const PULL_USAGE = `bertkit pull <org/name> [--revision <branch | tag | c
   cache (BERTKIT_CACHE, default ~/.cache/bertkit); a repository without an ONNX export has its
   model.safetensors downloaded and converted here. --quantized also fetches (or makes)
   onnx/model_quantized.onnx. Afterwards --model <org/name> works in every command. Partial downloads
-  resume; sizes and sha256 sums are checked. HF_ENDPOINT selects a mirror; HF_TOKEN (or --token) a gated model.`;
+  resume; sizes and sha256 sums are checked. HF_ENDPOINT selects a mirror; HF_TOKEN (or --token) a gated model.
+  A server that does not answer within 20 s, or a download with no data for 60 s (BERTKIT_HUB_STALL_MS),
+  is given up with a message; the next pull resumes.`;
 
 export async function pullCommand(argv: string[]): Promise<void> {
   const p = parseCommand(argv, { revision: { type: 'string' }, quantized: { type: 'boolean' }, token: { type: 'string' } }, PULL_USAGE);

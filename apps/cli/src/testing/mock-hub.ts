@@ -20,6 +20,8 @@ export interface MockHub {
   requests: Array<{ path: string; range: string | undefined; auth: string | undefined }>;
   /** Cut the connection after this many bytes of the next download of `file` (once). */
   dropNext(file: string, afterBytes: number): void;
+  /** Send this many bytes of the next download of `file`, then nothing (connection left open), once. */
+  stallNext(file: string, afterBytes: number): void;
   /** Serve wrong bytes for `file` (a corrupted mirror). */
   corrupt(file: string): void;
   close(): Promise<void>;
@@ -40,6 +42,7 @@ export async function startMockHub(repos: MockRepo[]): Promise<MockHub> {
   const commit = createHash('sha1').update('bertkit mock hub').digest('hex');
   const requests: MockHub['requests'] = [];
   const drops = new Map<string, number>();
+  const stalls = new Map<string, number>();
   const corrupted = new Set<string>();
   const blobs = new Map<string, { path: string; sha256: string }>();
   const byId = new Map(repos.map((r) => [r.id, r]));
@@ -68,6 +71,12 @@ export async function startMockHub(repos: MockRepo[]): Promise<MockHub> {
       ...(range ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
       'accept-ranges': 'bytes',
     });
+    const stall = stalls.get(file);
+    if (stall !== undefined) {
+      stalls.delete(file);
+      res.write(body.subarray(start, start + stall));
+      return; // and never end: the client must notice the silence
+    }
     if (drop !== undefined) {
       drops.delete(file);
       res.write(body.subarray(start, start + drop), () => res.socket?.destroy());
@@ -130,7 +139,8 @@ export async function startMockHub(repos: MockRepo[]): Promise<MockHub> {
     url: `http://127.0.0.1:${port}`,
     requests,
     dropNext: (file, afterBytes) => drops.set(file, afterBytes),
+    stallNext: (file, afterBytes) => stalls.set(file, afterBytes),
     corrupt: (file) => corrupted.add(file),
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
 }
