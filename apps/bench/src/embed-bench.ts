@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Encoder } from '@bertkit/encoder';
+import { Encoder, maxAbsDiff, rowCosines } from '@bertkit/encoder';
 import { LogisticRegression } from '@bertkit/heads';
 import { WordPieceTokenizer } from '@bertkit/wordpiece';
 import { type BenchModel, benchModel, flopsPerToken } from './bench-models.js';
@@ -54,25 +54,6 @@ async function runPeer(extract: Pipeline, texts: string[], dim: number): Promise
   return out;
 }
 
-function cosines(a: Float32Array, b: Float32Array, dim: number): { mean: number; min: number } {
-  let sum = 0;
-  let min = 1;
-  const rows = a.length / dim;
-  for (let r = 0; r < rows; r++) {
-    let dot = 0;
-    let na = 0;
-    let nb = 0;
-    for (let k = r * dim; k < (r + 1) * dim; k++) {
-      dot += (a[k] as number) * (b[k] as number);
-      na += (a[k] as number) ** 2;
-      nb += (b[k] as number) ** 2;
-    }
-    const c = dot / Math.sqrt(na * nb);
-    sum += c;
-    min = Math.min(min, c);
-  }
-  return { mean: sum / rows, min };
-}
 
 /**
  * [CLS] features of SST-2 train with @bertkit/encoder and with transformers.js's feature-extraction
@@ -148,10 +129,10 @@ export async function embedBench(shared: string, cacheDir: string, quick: boolea
   await ours('int8');
   await peer('int8');
   // int8 activations are quantized with one range per batch, and the two batch differently.
-  const int8Agreement = cosines(features['bertkit-int8'] as Float32Array, features['peer-int8'] as Float32Array, dim).mean;
+  const int8Agreement = rowCosines(features['bertkit-int8'] as Float32Array, features['peer-int8'] as Float32Array, dim).mean;
   if (!(int8Agreement >= 0.99)) throw new Error(`embed: int8 features of bertkit and transformers.js disagree (mean cosine ${int8Agreement})`);
 
-  const devCos = cosines(features['dev-fp32'] as Float32Array, features['dev-int8'] as Float32Array, dim);
+  const devCos = rowCosines(features['dev-fp32'] as Float32Array, features['dev-int8'] as Float32Array, dim);
   const accuracy = (trainX: Float32Array, devX: Float32Array) =>
     new LogisticRegression({ C: 1, maxIter: 1000 }).fit({ data: trainX, rows: texts.length, cols: dim }, train.labels.slice(0, texts.length)).score({ data: devX, rows: dev.texts.length, cols: dim }, dev.labels);
 
@@ -206,12 +187,6 @@ async function streamBench(model: BenchModel, shared: string, quick: boolean): P
   return { rows: done, peakRssMb, samples, secondsTotal: (performance.now() - t0) / 1000 };
 }
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
-  let worst = 0;
-  for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs((a[k] as number) - (b[k] as number)));
-  return worst;
-}
 
 export function printEmbedBench(r: EmbedBenchResult): void {
   console.log(`\n## Embed: [CLS] features of ${r.sentences} SST-2 train sentences, random DistilBERT-${r.model.preset} (${(r.model.parameters / 1e6).toFixed(1)}M parameters)\n`);

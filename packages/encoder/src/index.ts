@@ -5,6 +5,7 @@ export type { EncoderErrorCode } from './errors.js';
 export type { EncoderInput } from './rows.js';
 export type { PoolingMethod } from './pooling.js';
 export { poolRow, l2Normalize } from './pooling.js';
+export { maxAbsDiff, rowCosines } from './compare.js';
 export { planBatches, paddingFraction } from './planner.js';
 export type { PlannedBatch } from './planner.js';
 export type { ModelConfig } from './model-config.js';

@@ -4,17 +4,10 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Encoder } from './index.js';
+import { Encoder, maxAbsDiff } from './index.js';
 import { STAND_INS, flat, modelDir, reference, type ReferenceBatch } from './testing/reference.js';
 
 const TOLERANCE = 1e-5;
-
-function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let max = 0;
-  for (let k = 0; k < actual.length; k++) max = Math.max(max, Math.abs((actual[k] as number) - (expected[k] as number)));
-  return max;
-}
 
 /** Pools reference hidden states the textbook way, from the reference's own padded batch and mask. */
 function referencePool(batch: ReferenceBatch, layer: number, method: 'cls' | 'mean' | 'max'): number[][] {

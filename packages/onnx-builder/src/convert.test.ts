@@ -4,10 +4,10 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Encoder } from '@bertkit/encoder';
+import { Encoder, maxAbsDiff } from '@bertkit/encoder';
 import { describe, expect, it } from 'vitest';
 import { ModelToolsError, SafetensorsError, SafetensorsFile, convertCheckpoint, writeSafetensors } from './index.js';
-import { SHARED, maxAbsDiff, referenceBatches } from './testing/shared.js';
+import { SHARED, referenceBatches } from './testing/shared.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bertkit-convert-'));
 

@@ -4,10 +4,10 @@
 import { cpSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Encoder } from '@bertkit/encoder';
+import { Encoder, rowCosines } from '@bertkit/encoder';
 import { describe, expect, it } from 'vitest';
 import { ModelToolsError, createRandomModel, quantizeColumns, quantizeModel, quantizeRows } from './index.js';
-import { BERT_UNCASED, SHARED, meanCosine, sst2 } from './testing/shared.js';
+import { BERT_UNCASED, SHARED, sst2 } from './testing/shared.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bertkit-quantize-'));
 const dev = sst2('dev').texts;
@@ -47,7 +47,7 @@ describe.each(['tiny-random-distilbert', 'tiny-random-bert'])('%s (Hugging Face 
     const a = await fp32.embed(texts, { pooling: 'mean' });
     const b = await int8.embed(texts, { pooling: 'mean' });
     // Hidden size 32 leaves few values to average the rounding over; base size is held to 0.999 below.
-    expect(meanCosine(a.data, b.data, a.rows, a.dim).mean).toBeGreaterThan(0.99);
+    expect(rowCosines(a.data, b.data, a.dim).mean).toBeGreaterThan(0.99);
     const concat = await int8.embed(texts.slice(0, 5), { pooling: 'layer-concat', layers: [-1, -2, -3] });
     expect(concat.dim).toBe(96);
     expect(await int8.usesClsShortcut()).toBe(true);
@@ -67,7 +67,7 @@ describe('base size (DistilBERT-base shape)', () => {
     const texts = dev.slice(0, 300);
     const a = await fp32.embed(texts);
     const b = await int8.embed(texts);
-    const { mean, min } = meanCosine(a.data, b.data, a.rows, a.dim);
+    const { mean, min } = rowCosines(a.data, b.data, a.dim);
     expect(mean).toBeGreaterThanOrEqual(0.999);
     expect(min).toBeGreaterThan(0.99);
     await fp32.release();

@@ -4,11 +4,11 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Encoder } from '@bertkit/encoder';
+import { Encoder, maxAbsDiff } from '@bertkit/encoder';
 import { describe, expect, it } from 'vitest';
 import { ModelToolsError, SafetensorsFile, createRandomModel, readEncoderShape } from './index.js';
 import { referenceForward } from './testing/reference-forward.js';
-import { BERT_UNCASED, maxAbsDiff } from './testing/shared.js';
+import { BERT_UNCASED } from './testing/shared.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bertkit-random-'));
 
