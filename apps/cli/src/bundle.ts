@@ -3,9 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { Encoder, resolveModelFiles } from '@bertkit/encoder';
 import { LogisticRegression, SpanHead, TokenClassifier } from '@bertkit/heads';
 import { CliError } from './cli-error.js';
-import { sha256File } from './hub.js';
 import { resolveModel } from './model-ref.js';
-import type { FeatureSpec, Task } from './tasks.js';
+import { type FeatureSpec, type Task, featureCache } from './tasks.js';
 
 export const BUNDLE_FORMAT = 'bertkit-bundle';
 export const BUNDLE_VERSION = 1;
@@ -26,6 +25,12 @@ export interface BundleManifest {
 }
 
 export type Head = LogisticRegression | TokenClassifier | SpanHead;
+
+/** The model part of a manifest: where the graph is and its sha-256, checked again when the bundle loads. */
+export function modelRecord(ref: string, path: string, quantized: boolean, maxLength: number): BundleManifest['model'] {
+  const onnx = resolveModelFiles(path, { quantized }).onnx;
+  return { ref, path, onnx, sha256: featureCache().fileDigest(onnx), quantized, maxLength };
+}
 
 export interface Bundle {
   dir: string;
@@ -85,7 +90,7 @@ export async function bundleEncoder(bundle: Bundle, override?: string, options: 
   // (features within cosine 0.999 of fp32, see @bertkit/onnx-builder's quantization tests).
   const path = override ? resolveModel(override) : existsSync(m.path) ? m.path : resolveModel(m.ref);
   const files = resolveModelFiles(path, { quantized: m.quantized });
-  const digest = await sha256File(files.onnx);
+  const digest = featureCache().fileDigest(files.onnx);
   if (digest !== m.sha256) {
     throw new CliError('E_BUNDLE', `${files.onnx} is not the model this bundle was trained with (sha256 ${digest.slice(0, 12)}..., bundle expects ${m.sha256.slice(0, 12)}...)`);
   }

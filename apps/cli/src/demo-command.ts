@@ -1,17 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveModelFiles } from '@bertkit/encoder';
 import { LogisticRegression } from '@bertkit/heads';
 import { accuracy, gridSearch, logSpace, readTable } from '@bertkit/trainer';
 import { flag, parseCommand, str } from './args.js';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, saveBundle } from './bundle.js';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, modelRecord, saveBundle } from './bundle.js';
 import { CliError } from './cli-error.js';
-import { sha256File } from './hub.js';
 import { loadEncoder, standInModel } from './model-ref.js';
 import { formatSeconds } from './progress.js';
 import { findShared } from './shared.js';
 import { table } from './table.js';
-import { type FeatureSpec, exampleInputs, sentenceFeatures } from './tasks.js';
+import { type FeatureSpec, exampleInputs, featureCache, sentenceFeatures } from './tasks.js';
 
 export const DEMO_USAGE = `bertkit demo [--model <dir | model.onnx | hub-id>] [--grid] [--out <bundle dir>]
   The seed workflow on SST-2: embed train/dev/test ([CLS] features), fit logistic regression
@@ -89,7 +87,6 @@ export async function demoCommand(argv: string[]): Promise<void> {
       const k = (proba.data[r * 2 + 1] as number) >= 0.5 ? 1 : 0;
       return { text, label: labels[k] === '1' ? 'positive (1)' : labels[k] === '0' ? 'negative (0)' : (labels[k] as string), score: proba.data[r * 2 + k] as number };
     });
-    const files = resolveModelFiles(path, { quantized: flag(p, 'quantized') });
     saveBundle(
       out,
       {
@@ -97,12 +94,12 @@ export async function demoCommand(argv: string[]): Promise<void> {
         version: BUNDLE_VERSION,
         task: 'classify',
         head: 'logistic-regression',
-        model: { ref: modelArg, path, onnx: files.onnx, sha256: await sha256File(files.onnx), quantized: flag(p, 'quantized'), maxLength: encoder.maxLength },
+        model: modelRecord(modelArg, path, flag(p, 'quantized'), encoder.maxLength),
         features: spec,
         labels,
         pairs: false,
         metrics: { devAccuracy: devAcc, testAccuracy: testAcc, C: model.options.C },
-        data: { file: join(dataDir, 'train.tsv'), sha256: await sha256File(join(dataDir, 'train.tsv')), rows: train.length },
+        data: { file: join(dataDir, 'train.tsv'), sha256: featureCache().fileDigest(join(dataDir, 'train.tsv')), rows: train.length },
         created: new Date().toISOString(),
       },
       model,

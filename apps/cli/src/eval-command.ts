@@ -1,10 +1,10 @@
-import { classificationReport, entityScores, squadScores } from '@bertkit/trainer';
+import { classificationReport, conllText, entityScores, readQa, squadScores } from '@bertkit/trainer';
 import { column, flag, parseCommand, str } from './args.js';
 import { bundleEncoder, loadBundle } from './bundle.js';
 import { CliError } from './cli-error.js';
 import { answer, checkKnownLabels, classify, wordTags } from './inference.js';
 import { table } from './table.js';
-import { conllTexts, exampleInputs, readClassifyData, readNerData, readQaData } from './tasks.js';
+import { exampleInputs, readClassifyData, readNerData } from './tasks.js';
 
 export const EVAL_USAGE = `bertkit eval --bundle <dir> --data <file> [options]
   Scores a trained bundle on labelled data in its task's format: accuracy, per-class precision / recall /
@@ -22,7 +22,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const json = flag(p, 'json');
   const task = bundle.manifest.task;
   // Data first: a bad file fails before the model loads.
-  const data = task === 'classify' ? readClassifyData(file, { textColumn: column(p, 'text-col'), labelColumn: column(p, 'label-col'), pairColumn: column(p, 'pair-col') }) : task === 'ner' ? readNerData(file) : readQaData(file);
+  const data = task === 'classify' ? readClassifyData(file, { textColumn: column(p, 'text-col'), labelColumn: column(p, 'label-col'), pairColumn: column(p, 'pair-col') }) : task === 'ner' ? readNerData(file) : readQa(file);
   if (task === 'classify') checkKnownLabels(bundle, data as ReturnType<typeof readClassifyData>, file);
   const encoder = await bundleEncoder(bundle, str(p, 'model'));
   try {
@@ -40,7 +40,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
       console.log(table(['', ...report.labels.map(String)], report.confusion.map((r, i) => [String(report.labels[i]), ...r.map(String)])));
     } else if (task === 'ner') {
       const sentences = data as ReturnType<typeof readNerData>;
-      const predicted = await wordTags(bundle, encoder, conllTexts(sentences).map((t) => t.text), sentences.map((s) => s.words.length));
+      const predicted = await wordTags(bundle, encoder, sentences.map((s) => conllText(s.words).text), sentences.map((s) => s.words.length));
       const scores = entityScores(sentences.map((s) => s.tags), predicted);
       if (json) return void console.log(JSON.stringify({ task, rows: sentences.length, ...scores }));
       const pct = (v: number) => (v * 100).toFixed(2);
@@ -48,7 +48,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
       const rows = Object.entries(scores.perType).map(([type, s]) => [type, pct(s.precision), pct(s.recall), pct(s.f1), String(s.gold)]);
       console.log(table(['type', 'precision', 'recall', 'f1', 'gold'], rows));
     } else {
-      const questions = data as ReturnType<typeof readQaData>;
+      const questions = data as ReturnType<typeof readQa>;
       const predicted = await answer(bundle, encoder, questions);
       const scores = squadScores(predicted.map((x) => x.answer), questions.map((q) => q.answers));
       if (json) return void console.log(JSON.stringify({ task, rows: questions.length, ...scores }));

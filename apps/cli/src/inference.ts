@@ -2,7 +2,8 @@ import type { Encoder } from '@bertkit/encoder';
 import type { AggregationStrategy, LogisticRegression, SpanHead, TokenClassifier, TokenEntity } from '@bertkit/heads';
 import type { Bundle } from './bundle.js';
 import { CliError } from './cli-error.js';
-import { type QaExample, qaWindows, sentenceFeatures, tokenFeatures } from './tasks.js';
+import type { QaExample } from '@bertkit/trainer';
+import { qaWindows, sentenceFeatures, tokenFeatures } from './tasks.js';
 
 export interface ClassPrediction {
   label: string;
@@ -53,8 +54,7 @@ export async function wordTags(bundle: Bundle, encoder: Encoder, texts: string[]
 }
 
 export async function answer(bundle: Bundle, encoder: Encoder, questions: ReadonlyArray<Pick<QaExample, 'question' | 'context'>>, options: { maxAnswerLength?: number; noAnswerThreshold?: number } = {}): Promise<QaPrediction[]> {
-  const examples = questions.map((q) => ({ ...q, answers: [], answer: null, line: 0 }));
-  const windows = await qaWindows(encoder, examples, bundle.manifest.features.layers ?? [-1], bundle.manifest.features.stride ?? 128);
+  const windows = await qaWindows(encoder, questions, bundle.manifest.features.layers ?? [-1], bundle.manifest.features.stride ?? 128);
   const head = bundle.head as SpanHead;
   return questions.map((q, i) => {
     const p = head.predict(windows[i] ?? [], q.context, { maxAnswerLength: options.maxAnswerLength ?? 30, noAnswerThreshold: options.noAnswerThreshold ?? 0 });

@@ -1,13 +1,11 @@
-import { resolveModelFiles } from '@bertkit/encoder';
 import { LogisticRegression, SpanHead, TokenClassifier, spanTarget } from '@bertkit/heads';
-import { crossValScore, entityScores, gridSearch, logSpace, squadScores } from '@bertkit/trainer';
+import { conllText, crossValScore, entityScores, gridSearch, logSpace, readQa, squadScores } from '@bertkit/trainer';
 import { type Parsed, column, flag, int, intList, num, oneOf, parseCommand, str } from './args.js';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleManifest, type Head, saveBundle } from './bundle.js';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleManifest, type Head, modelRecord, saveBundle } from './bundle.js';
 import { CliError } from './cli-error.js';
-import { sha256File } from './hub.js';
 import { loadEncoder } from './model-ref.js';
 import { table } from './table.js';
-import { type FeatureSpec, TASKS, type Task, conllTexts, exampleInputs, qaWindows, readClassifyData, readNerData, readQaData, sentenceFeatures, tokenFeatures } from './tasks.js';
+import { type FeatureSpec, TASKS, type Task, exampleInputs, qaWindows, featureCache, readClassifyData, readNerData, sentenceFeatures, tokenFeatures } from './tasks.js';
 
 export const TRAIN_USAGE = `bertkit train --model <dir | model.onnx | hub-id> --data <file> --out <bundle dir> [options]
   Embeds the data (through the feature cache), fits a head on the frozen features, reports
@@ -103,7 +101,7 @@ async function train(p: Parsed, task: Task, headName: string) {
     ...(layers ? { layers } : {}),
   };
   // Read the data before loading the model: a bad file fails in milliseconds.
-  const data = task === 'classify' ? readClassifyData(dataFile, columns) : task === 'ner' ? readNerData(dataFile) : readQaData(dataFile);
+  const data = task === 'classify' ? readClassifyData(dataFile, columns) : task === 'ner' ? readNerData(dataFile) : readQa(dataFile);
   const { encoder, path } = await loadEncoder(modelArg, { quantized });
   const started = performance.now();
   let head: Head;
@@ -140,7 +138,7 @@ async function train(p: Parsed, task: Task, headName: string) {
       if (lr.convergence && !lr.convergence.converged) say(`note: L-BFGS stopped at max_iter=${maxIter} before the gradient tolerance (as scikit-learn warns); raise --max-iter or use --standardize`);
     } else if (task === 'ner') {
       const sentences = data as ReturnType<typeof readNerData>;
-      const features = await tokenFeatures(encoder, conllTexts(sentences).map((t) => t.text), layers as number[]);
+      const features = await tokenFeatures(encoder, sentences.map((s) => conllText(s.words).text), layers as number[]);
       const ner = new TokenClassifier({ C, maxIter, standardize }).fit(features, sentences.map((s) => s.tags));
       const predicted = features.map((f, i) => ner.predictWordTags(f, sentences[i]!.words.length));
       const scores = entityScores(sentences.map((s) => s.tags), predicted);
@@ -148,7 +146,7 @@ async function train(p: Parsed, task: Task, headName: string) {
       head = ner;
       labels = [...ner.tags];
     } else {
-      const examples = data as ReturnType<typeof readQaData>;
+      const examples = data as ReturnType<typeof readQa>;
       const stride = int(p, 'stride', Math.min(128, Math.floor(encoder.maxLength / 4)));
       spec.stride = stride;
       const windows = await qaWindows(encoder, examples, layers as number[], stride);
@@ -166,18 +164,17 @@ async function train(p: Parsed, task: Task, headName: string) {
   } finally {
     await encoder.release();
   }
-  const files = resolveModelFiles(path, { quantized });
   const manifest: BundleManifest = {
     format: BUNDLE_FORMAT,
     version: BUNDLE_VERSION,
     task,
     head: task === 'classify' ? 'logistic-regression' : task === 'ner' ? 'token-classifier' : 'span-head',
-    model: { ref: modelArg, path, onnx: files.onnx, sha256: await sha256File(files.onnx), quantized, maxLength: encoder.maxLength },
+    model: modelRecord(modelArg, path, quantized, encoder.maxLength),
     features: spec,
     labels,
     pairs: task === 'classify' && (data as ReturnType<typeof readClassifyData>).some((e) => e.pair !== undefined),
     metrics: { ...metrics, headName, seconds: (performance.now() - started) / 1000 },
-    data: { file: dataFile, sha256: await sha256File(dataFile), rows: data.length },
+    data: { file: dataFile, sha256: featureCache().fileDigest(dataFile), rows: data.length },
     created: new Date().toISOString(),
   };
   saveBundle(out, manifest, head);

@@ -127,33 +127,86 @@ export function readTable(path: string, options: TableOptions = {}): TextExample
   });
 }
 
-/** Reads JSON Lines with `text` (and optionally `pair`) and `label` fields (names configurable). */
-export function readJsonl(path: string, fields: { text?: string; label?: string; pair?: string } = {}): TextExample[] {
-  const [textKey, labelKey, pairKey] = [fields.text ?? 'text', fields.label ?? 'label', fields.pair];
-  const out: TextExample[] = [];
+/** The non-blank lines of a JSON Lines file as objects, each with its 1-based line. */
+function jsonLines(path: string): Array<{ row: Record<string, unknown>; line: number }> {
+  const out: Array<{ row: Record<string, unknown>; line: number }> = [];
   read(path)
     .split('\n')
     .forEach((raw, i) => {
       const line = i + 1;
       if (raw.trim() === '') return;
-      let row: Record<string, unknown>;
+      let row: unknown;
       try {
         row = JSON.parse(raw);
       } catch (cause) {
         throw new TrainerError('E_PARSE', `invalid JSON (${(cause as Error).message})`, { file: path, line });
       }
-      const text = row[textKey];
-      const label = row[labelKey];
-      if (typeof text !== 'string') throw new TrainerError('E_PARSE', `"${textKey}" must be a string, got ${JSON.stringify(text)}`, { file: path, line });
-      if (typeof label !== 'string' && typeof label !== 'number') throw new TrainerError('E_PARSE', `"${labelKey}" must be a string or number, got ${JSON.stringify(label)}`, { file: path, line });
-      const example: TextExample = { text, label: String(label), line };
-      if (pairKey !== undefined) {
-        const pair = row[pairKey];
-        if (typeof pair !== 'string') throw new TrainerError('E_PARSE', `"${pairKey}" must be a string, got ${JSON.stringify(pair)}`, { file: path, line });
-        example.pair = pair;
-      }
-      out.push(example);
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new TrainerError('E_PARSE', 'each line must be a JSON object', { file: path, line });
+      out.push({ row: row as Record<string, unknown>, line });
     });
+  return out;
+}
+
+/** Reads JSON Lines with `text` (and optionally `pair`) and `label` fields (names configurable). */
+export function readJsonl(path: string, fields: { text?: string; label?: string; pair?: string } = {}): TextExample[] {
+  const [textKey, labelKey, pairKey] = [fields.text ?? 'text', fields.label ?? 'label', fields.pair];
+  return jsonLines(path).map(({ row, line }) => {
+    const text = row[textKey];
+    const label = row[labelKey];
+    if (typeof text !== 'string') throw new TrainerError('E_PARSE', `"${textKey}" must be a string, got ${JSON.stringify(text)}`, { file: path, line });
+    if (typeof label !== 'string' && typeof label !== 'number') throw new TrainerError('E_PARSE', `"${labelKey}" must be a string or number, got ${JSON.stringify(label)}`, { file: path, line });
+    const example: TextExample = { text, label: String(label), line };
+    if (pairKey !== undefined) {
+      const pair = row[pairKey];
+      if (typeof pair !== 'string') throw new TrainerError('E_PARSE', `"${pairKey}" must be a string, got ${JSON.stringify(pair)}`, { file: path, line });
+      example.pair = pair;
+    }
+    return example;
+  });
+}
+
+export interface QaExample {
+  question: string;
+  context: string;
+  /** The answer that trains a span head: its character span in the context; null when unanswerable. */
+  answer: { start: number; end: number; text: string } | null;
+  /** Every gold answer text (SQuAD scores a prediction against the best of them); empty when unanswerable. */
+  answers: string[];
+  /** 1-based line in the file (0 for examples not read from one). */
+  line: number;
+}
+
+/**
+ * SQuAD-style JSON Lines: {question, context, answers: {text: [...], answer_start: [...]}} (the Hugging
+ * Face datasets layout) or {question, context, answer: {text, start}}; no answers for an unanswerable one.
+ * Every answer must stand in its context at its offset.
+ */
+export function readQa(path: string): QaExample[] {
+  const out = jsonLines(path).map(({ row, line }): QaExample => {
+    const fail = (why: string) => new TrainerError('E_PARSE', why, { file: path, line });
+    const { question, context } = row;
+    if (typeof question !== 'string' || typeof context !== 'string') throw fail('"question" and "context" must be strings');
+    let texts: string[] = [];
+    let starts: number[] = [];
+    if (row.answers && typeof row.answers === 'object') {
+      const a = row.answers as { text?: unknown; answer_start?: unknown };
+      if (!Array.isArray(a.text) || !Array.isArray(a.answer_start) || a.text.length !== a.answer_start.length) throw fail('"answers" must hold equal-length "text" and "answer_start" arrays');
+      texts = a.text.map(String);
+      starts = a.answer_start.map(Number);
+    } else if (row.answer && typeof row.answer === 'object') {
+      const a = row.answer as { text?: unknown; start?: unknown };
+      texts = [String(a.text)];
+      starts = [Number(a.start)];
+    }
+    texts.forEach((t, k) => {
+      const start = starts[k] as number;
+      if (!Number.isInteger(start) || context.slice(start, start + t.length) !== t) throw fail(`answer ${JSON.stringify(t)} is not at offset ${start} of the context`);
+    });
+    const first = texts[0];
+    const start = starts[0] as number;
+    return { question, context, answer: first === undefined ? null : { start, end: start + first.length, text: first }, answers: texts, line };
+  });
+  if (out.length === 0) throw new TrainerError('E_PARSE', 'no questions', { file: path });
   return out;
 }
 
@@ -164,6 +217,18 @@ export interface ConllSentence {
   line: number;
   /** Index of the document (-DOCSTART- lines separate documents). */
   document: number;
+}
+
+/** A CoNLL sentence's words joined by single spaces, and the character where each word starts. */
+export function conllText(words: readonly string[]): { text: string; starts: number[] } {
+  const starts: number[] = [];
+  let text = '';
+  for (const w of words) {
+    if (text) text += ' ';
+    starts.push(text.length);
+    text += w;
+  }
+  return { text, starts };
 }
 
 /** Reads CoNLL columns (word first, tag in `tagColumn`, default the last); blank lines end sentences. */

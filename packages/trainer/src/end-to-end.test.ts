@@ -7,7 +7,7 @@ import { Encoder, type TokenVectors } from '@bertkit/encoder';
 import { LogisticRegression, SpanHead, TokenClassifier, spanTarget } from '@bertkit/heads';
 import { requireShared } from '@bertkit/shared-data';
 import { describe, expect, it } from 'vitest';
-import { classificationReport, entityScores, gridSearch, readConll, readTable, rocAuc, squadScores, trainTestSplit } from './index.js';
+import { classificationReport, conllText, entityScores, gridSearch, readConll, readTable, rocAuc, squadScores, trainTestSplit } from './index.js';
 import { conllQa } from './testing/conll-qa.js';
 
 const shared = requireShared;
@@ -49,16 +49,11 @@ describe('sentence classification', () => {
 
 /** Token features of CoNLL sentences, with each token mapped to its CoNLL word by character offsets. */
 async function conllFeatures(encoder: Encoder, sentences: ReturnType<typeof readConll>) {
-  const texts = sentences.map((s) => s.words.join(' '));
+  const joined = sentences.map((s) => conllText(s.words));
+  const texts = joined.map((j) => j.text);
   const tokens = await encoder.encodeTokens(texts, { layers: [-1, -2] });
   return tokens.map((t, i) => {
-    const words = sentences[i]!.words;
-    const starts: number[] = [];
-    let at = 0;
-    for (const w of words) {
-      starts.push(at);
-      at += w.length + 1;
-    }
+    const starts = joined[i]!.starts;
     const wordIds = t.offsets.map(([a, b], k) => (t.specialTokensMask[k] === 1 || a === b ? null : starts.findLastIndex((s) => s <= a)));
     return { ...t, wordIds, text: texts[i]! };
   });

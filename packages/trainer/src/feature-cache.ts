@@ -93,7 +93,8 @@ export class FeatureCache {
     }
   }
 
-  private fileDigest(path: string): string {
+  /** The sha-256 of a file (hex), remembered while its size and mtime stay the same. */
+  fileDigest(path: string): string {
     let stat;
     try {
       stat = statSync(path);
