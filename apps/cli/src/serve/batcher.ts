@@ -60,6 +60,8 @@ export class Batcher {
   private readonly exclusive: Exclusive[] = [];
   private readonly tokenJobs: TokenJob[] = [];
   private queued = 0;
+  /** Tokens of the queued texts, kept as texts come and go so scheduling never rescans the queue. */
+  private queuedTokens = 0;
   /** Layers of the token-level requests (one bundle, one setting). */
   private layers: number[] = [-1];
   private running = false;
@@ -78,6 +80,11 @@ export class Batcher {
     return this.queued;
   }
 
+  /** Tokens of the texts waiting. */
+  get depthTokens(): number {
+    return this.queuedTokens;
+  }
+
   /** Vectors (rows x dim) of `inputs`; rejects with QueueFullError at once when the queue is full. */
   embed(inputs: readonly SentenceInput[], lengths: number[]): { promise: Promise<Float32Array>; cancel: () => void } {
     if (this.queued + inputs.length > this.options.maxQueue && this.queued > 0) throw new QueueFullError(this.queued);
@@ -87,12 +94,12 @@ export class Batcher {
     });
     this.jobs.push(job);
     this.queued += inputs.length;
+    this.queuedTokens += lengths.reduce((a, b) => a + b, 0);
     this.schedule();
     const cancel = () => {
       if (job.cancelled || job.done === inputs.length) return;
       job.cancelled = true;
-      this.queued -= inputs.length - job.next;
-      job.next = inputs.length;
+      this.dequeue(job, inputs.length);
       const i = this.jobs.indexOf(job);
       if (i >= 0) this.jobs.splice(i, 1);
       job.reject(new CancelledError('cancelled'));
@@ -113,6 +120,7 @@ export class Batcher {
     });
     this.tokenJobs.push(job);
     this.queued += inputs.length;
+    this.queuedTokens += job.tokens;
     this.schedule();
     const cancel = () => {
       if (job.cancelled) return;
@@ -121,6 +129,7 @@ export class Batcher {
       if (i >= 0) {
         this.tokenJobs.splice(i, 1);
         this.queued -= inputs.length;
+        this.queuedTokens -= job.tokens;
       }
       // A no-op when the run already answered.
       job.reject(new CancelledError('cancelled'));
@@ -138,8 +147,7 @@ export class Batcher {
 
   private schedule(): void {
     if (this.running) return;
-    const tokens = this.jobs.reduce((sum, j) => sum + j.lengths.slice(j.next).reduce((a, b) => a + b, 0), 0) + this.tokenJobs.reduce((sum, j) => sum + j.tokens, 0);
-    const now = !this.options.batching || this.exclusive.length > 0 || tokens >= this.options.maxBatchTokens || this.options.maxDelayMs <= 0;
+    const now = !this.options.batching || this.exclusive.length > 0 || this.queuedTokens >= this.options.maxBatchTokens || this.options.maxDelayMs <= 0;
     if (now) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
@@ -181,8 +189,7 @@ export class Batcher {
       const job = this.jobs[0];
       if (!job) return batch;
       for (let i = job.next; i < job.inputs.length; i++) batch.push({ job, index: i });
-      this.queued -= job.inputs.length - job.next;
-      job.next = job.inputs.length;
+      this.dequeue(job, job.inputs.length);
       this.jobs.shift();
       return batch;
     }
@@ -195,8 +202,7 @@ export class Batcher {
         const length = job.lengths[job.next] as number;
         if (batch.length > 0 && tokens + length > this.options.maxBatchTokens) return this.settle(batch);
         batch.push({ job, index: job.next });
-        job.next++;
-        this.queued--;
+        this.dequeue(job, job.next + 1);
         tokens += length;
         progress = true;
       }
@@ -215,6 +221,7 @@ export class Batcher {
       tokens += job.tokens;
       this.tokenJobs.shift();
       this.queued -= job.inputs.length;
+      this.queuedTokens -= job.tokens;
     }
     return out;
   }
@@ -238,6 +245,13 @@ export class Batcher {
       first = end;
     }
     this.observe({ texts: inputs.length, tokens: jobs.reduce((s, j) => s + j.tokens, 0), requests: jobs.length, seconds: (performance.now() - t0) / 1000 });
+  }
+
+  /** Marks a sentence job's texts up to `next` as taken (or dropped) from the queue. */
+  private dequeue(job: Job, next: number): void {
+    for (let i = job.next; i < next; i++) this.queuedTokens -= job.lengths[i] as number;
+    this.queued -= next - job.next;
+    job.next = next;
   }
 
   private settle(batch: Array<{ job: Job; index: number }>): Array<{ job: Job; index: number }> {

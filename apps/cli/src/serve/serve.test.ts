@@ -103,7 +103,7 @@ describe('routes', () => {
     expect(metrics).toMatch(/bertkit_requests_total\{route="\/embed",status="200"\} [1-9]/);
     expect(metrics).toMatch(/bertkit_request_duration_seconds_bucket\{route="\/predict",le="\+Inf"\} [1-9]/);
     expect(metrics).toMatch(/bertkit_batch_texts_count [1-9]/);
-    expect(metrics).toMatch(/bertkit_queue_depth 0/);
+    expect(metrics).toMatch(/bertkit_queue_depth 0\n(.*\n)*bertkit_queue_tokens 0\n/);
   });
 });
 
@@ -163,7 +163,7 @@ describe('errors', () => {
     expect(((await full.json()) as { error_type: string }).error_type).toBe('Overloaded');
     // After the deadline the queue is empty again.
     const metrics = await (await fetch(`${slow.url}/metrics`)).text();
-    expect(metrics).toMatch(/bertkit_queue_depth 0/);
+    expect(metrics).toMatch(/bertkit_queue_depth 0\n(.*\n)*bertkit_queue_tokens 0\n/);
   });
 
   it('bearer-token auth: 401 without or with a wrong key, open health checks', async () => {
@@ -194,7 +194,7 @@ describe('misbehaving clients and shutdown', () => {
     setTimeout(() => abort.abort(), 50);
     expect((await pending)?.status).toBe(200);
     expect((await fetch(`${slow.url}/healthz`)).status).toBe(200);
-    expect(await (await fetch(`${slow.url}/metrics`)).text()).toMatch(/bertkit_queue_depth 0/);
+    expect(await (await fetch(`${slow.url}/metrics`)).text()).toMatch(/bertkit_queue_depth 0\n(.*\n)*bertkit_queue_tokens 0\n/);
   });
 
   it('SIGTERM: in-flight requests are answered, new connections refused, exit code 0', async () => {

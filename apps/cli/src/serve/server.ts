@@ -55,6 +55,7 @@ export function createServer(options: ServerOptions): { app: FastifyInstance; me
     return m;
   };
   metrics.gauge('bertkit_queue_depth', 'Texts waiting for a model run.', () => options.models.reduce((s, m) => s + m.batcher.depth, 0));
+  metrics.gauge('bertkit_queue_tokens', 'Tokens of the texts waiting for a model run.', () => options.models.reduce((s, m) => s + m.batcher.depthTokens, 0));
   metrics.gauge('process_resident_memory_bytes', 'Resident memory of the server process.', () => process.memoryUsage.rss());
   metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use (JavaScript objects), after the last collection.', () => process.memoryUsage().heapUsed);
 
