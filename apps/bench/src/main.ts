@@ -8,7 +8,7 @@ import { demoRun, printDemoRun } from './demo-run.js';
 import { machineInfo } from './machine.js';
 import { printServeBench, serveBench } from './serve-bench.js';
 import { type Ratio, writeSuite, writeSummary } from './report.js';
-import { findShared } from './shared.js';
+import { requireShared } from '@bertkit/shared-data';
 import { type TokenizerBenchResult, printTokenizerBench, tokenizerBench } from './tokenizer-bench.js';
 
 const SUITES = ['tokenize', 'embed', 'fit', 'e2e', 'serve'] as const;
@@ -33,7 +33,7 @@ const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = join(appDir, '.cache');
 const resultsDir = join(appDir, 'results', ...(quick ? ['quick'] : []));
 mkdirSync(cacheDir, { recursive: true });
-const shared = findShared();
+const shared = requireShared();
 const machine = machineInfo();
 const started = performance.now();
 console.log(`bertkit bench${quick ? ' --quick' : ''}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}`);

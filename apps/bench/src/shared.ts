@@ -1,8 +1,5 @@
 import { readFileSync } from 'node:fs';
 
-/** `../shared` beside the repository (or BERTKIT_SHARED); the bench cannot run without it. */
-export { requireShared as findShared } from '@bertkit/shared-data';
-
 /** First column of a headerless TSV. */
 export function tsvTexts(path: string): string[] {
   return readFileSync(path, 'utf8')

@@ -7,7 +7,7 @@ import { BUNDLE_FORMAT, BUNDLE_VERSION, modelRecord, saveBundle } from './bundle
 import { CliError } from './cli-error.js';
 import { loadEncoder, standInModel } from './model-ref.js';
 import { formatSeconds } from './progress.js';
-import { findShared } from './shared.js';
+import { findShared } from '@bertkit/shared-data';
 import { table } from './table.js';
 import { type FeatureSpec, exampleInputs, featureCache, sentenceFeatures } from './tasks.js';
 

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Encoder, type LoadOptions } from '@bertkit/encoder';
 import { CliError } from './cli-error.js';
 import { HUB_ID, cachedSnapshot } from './hub.js';
-import { findShared } from './shared.js';
+import { findShared } from '@bertkit/shared-data';
 
 /**
  * What a --model argument names: a model directory, an .onnx file, or a Hub id pulled before

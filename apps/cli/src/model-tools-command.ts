@@ -4,7 +4,7 @@ import { flag, int, oneOf, parseCommand, str } from './args.js';
 import { CliError } from './cli-error.js';
 import { resolveModel } from './model-ref.js';
 import { formatBytes } from './progress.js';
-import { findShared } from './shared.js';
+import { findShared } from '@bertkit/shared-data';
 import { resolveModelFiles } from '@bertkit/encoder';
 
 export const CONVERT_USAGE = `bertkit convert <checkpoint dir> [--output <dir>] [--hidden-states]
