@@ -1,0 +1,13 @@
+export { HubError } from './errors.js';
+export type { HubErrorCode } from './errors.js';
+export { DEFAULT_ENDPOINT, hubSettings } from './settings.js';
+export type { HubSettings } from './settings.js';
+export { COMMIT_HASH, REPO_ID, cachedSnapshot, checkRepoId, hubCachePaths, isKnownMissing, linkBlob, readRef, writeRef } from './cache-layout.js';
+export type { HubCachePaths } from './cache-layout.js';
+export { backoffMs, hubRequest, retryAfterMs } from './http.js';
+export type { HubRequest, RequestContext, RetryOptions } from './http.js';
+export { downloadFile, fileMetadata, sha256File } from './download.js';
+export type { DownloadFileOptions, DownloadFileRequest, DownloadedFile, FileMetadata, FileProgress, FileStatus } from './download.js';
+export { filterPaths, matchesPattern } from './patterns.js';
+export { resolveRevision, snapshotDownload } from './snapshot.js';
+export type { HubOptions, RepoFileInfo, RevisionInfo, Snapshot, SnapshotDownloadOptions, SnapshotFile } from './snapshot.js';
