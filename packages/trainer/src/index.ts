@@ -15,4 +15,4 @@ export { exactMatch, normalizeAnswer, squadF1, squadScores } from './squad-metri
 export { conllText, parseDelimited, readConll, readJsonl, readQa, readTable } from './datasets.js';
 export type { ConllSentence, QaExample, TableOptions, TextExample } from './datasets.js';
 export { FeatureCache } from './feature-cache.js';
-export type { CacheInput, CachedEmbeddings, EmbeddingSource } from './feature-cache.js';
+export type { CacheDamage, CacheInput, CachedEmbeddings, EmbeddingSource, FeatureCacheOptions } from './feature-cache.js';

@@ -57,6 +57,15 @@ describe('cross-validation and grid search', () => {
     expect(grid.best.params.C).not.toBe(1e-6);
     expect(grid.best.mean).toBeGreaterThan(grid.results[0]!.mean);
     expect((grid.model as LogisticRegression).options.C).toBe(grid.best.params.C);
+    // Same folds: each combination's fold scores are crossValScore's on the folds of the same seed.
+    for (const r of grid.results) expect(r.scores).toEqual(crossValScore(() => new LogisticRegression({ C: r.params.C }), x, y, { folds: 5 }).scores);
+    // Another seed gives other folds, so the equality above is not vacuous.
+    expect(crossValScore(() => new LogisticRegression({ C: 1 }), x, y, { folds: 5, seed: 1 }).scores).not.toEqual(grid.results[1]!.scores);
+    // Refit on all rows: the returned model is a fresh fit of the best parameters on every row.
+    const all = new LogisticRegression({ C: grid.best.params.C }).fit(x, y);
+    expect(Array.from((grid.model as LogisticRegression).predictProba(x).data)).toEqual(Array.from(all.predictProba(x).data));
+    const fewer = new LogisticRegression({ C: grid.best.params.C }).fit(x.slice(0, 160), y.slice(0, 160));
+    expect(Array.from(fewer.predictProba(x).data)).not.toEqual(Array.from(all.predictProba(x).data));
     expect(logSpace(1e-4, 1e2, 13).map((v) => Math.round(Math.log10(v) * 2) / 2)).toEqual([-4, -3.5, -3, -2.5, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2]);
   });
 });
