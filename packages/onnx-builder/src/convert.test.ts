@@ -119,21 +119,25 @@ describe('bad checkpoints', () => {
     expect(error.message).toContain(b!);
   });
 
-  it('unknown model_type, missing config key, non-exact GELU', () => {
+  it('unknown model_type, missing config key, unsupported activation', () => {
     const dir = base();
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, model_type: 'roberta' }));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, model_type: 'gpt2' }));
     let error = thrown(() => convertCheckpoint(dir));
     expect(error).toBeInstanceOf(ModelToolsError);
     expect(error.code).toBe('E_UNKNOWN_MODEL_TYPE');
-    expect(error.message).toContain('"roberta"');
+    expect(error.message).toContain('"gpt2"');
+    expect(error.message).toContain('config.json');
+    expect(error.message).toContain('model_type');
     const { hidden_size: _, ...noHidden } = config;
     writeFileSync(join(dir, 'config.json'), JSON.stringify(noHidden));
     error = thrown(() => convertCheckpoint(dir));
     expect(error.code).toBe('E_BAD_CONFIG');
     expect(error.message).toContain('"hidden_size"');
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, hidden_act: 'gelu_new' }));
-    expect(thrown(() => convertCheckpoint(dir)).message).toContain('"gelu_new"');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, hidden_act: 'swish' }));
+    error = thrown(() => convertCheckpoint(dir));
+    expect(error.code).toBe('E_UNSUPPORTED');
+    expect(error.message).toContain('"swish"');
   });
 
   it('missing tensors are all listed', () => {

@@ -11,6 +11,7 @@ export class OnnxGraph {
   private readonly initializers: ProtoWriter[] = [];
   private readonly inputs: ProtoWriter[] = [];
   private readonly outputs: ProtoWriter[] = [];
+  private readonly metadata: Array<[string, string]> = [];
   private counter = 0;
 
   /** Adds a node; returns its output tensor name (`name` + '_output_0', as exporters name them). */
@@ -53,6 +54,11 @@ export class OnnxGraph {
     this.outputs.push(valueInfo(name, FLOAT, dims));
   }
 
+  /** A ModelProto metadata_props entry (onnxruntime exposes them as the session's custom metadata). */
+  meta(key: string, value: string): void {
+    this.metadata.push([key, value]);
+  }
+
   encode(opset: number, producer: string): Uint8Array {
     const graph = new ProtoWriter();
     for (const n of this.nodes) graph.message(1, n);
@@ -60,12 +66,13 @@ export class OnnxGraph {
     for (const t of this.initializers) graph.message(5, t);
     for (const i of this.inputs) graph.message(11, i);
     for (const o of this.outputs) graph.message(12, o);
-    return new ProtoWriter()
+    const model = new ProtoWriter()
       .int(1, 8)
       .string(2, producer)
       .message(7, graph)
-      .message(8, new ProtoWriter().string(1, '').int(2, opset))
-      .finish();
+      .message(8, new ProtoWriter().string(1, '').int(2, opset));
+    for (const [key, value] of this.metadata) model.message(14, new ProtoWriter().string(1, key).string(2, value));
+    return model.finish();
   }
 }
 

@@ -1,28 +1,48 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { EncoderShape } from './bert-graph.js';
-import { encoderTensorShapes } from './checkpoint.js';
+import { ConfigReader } from './config-reader.js';
 import { TOKENIZER_FILES, convertCheckpoint } from './convert.js';
 import { ModelToolsError } from './errors.js';
+import { MODEL_TYPES, familyOf } from './families/registry.js';
 import { SeededRandom } from './rng.js';
 import { writeSafetensors } from './safetensors-writer.js';
 import type { NamedTensor } from './safetensors-writer.js';
+import type { EncoderShape, ModelType } from './spec.js';
+import { tinyByteLevelBpe, tokenizerVocabSize } from './tiny-tokenizer.js';
 
-export type RandomModelPreset = 'tiny' | 'base';
+export type RandomModelPreset =
+  | 'tiny'
+  | 'base'
+  | 'bert-tiny'
+  | 'bert-base'
+  | 'roberta-tiny'
+  | 'roberta-base'
+  | 'albert-tiny'
+  | 'albert-base'
+  | 'electra-tiny'
+  | 'electra-small'
+  | 'mpnet-tiny'
+  | 'mpnet-base';
 
 export interface RandomModelOptions {
   /** Directory to write (created). */
   output: string;
-  /** Directory holding tokenizer files (tokenizer.json and/or vocab.txt) copied into the model. */
-  tokenizer: string;
+  /**
+   * Directory holding tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt, ...) copied into
+   * the model. Without it, a tiny byte-level BPE tokenizer.json (256 byte tokens and RoBERTa's specials,
+   * no merges) is written: enough to run RoBERTa/MPNet-style models, not to match any real vocabulary.
+   */
+  tokenizer?: string;
   preset?: RandomModelPreset;
-  arch?: EncoderShape['arch'];
+  arch?: ModelType;
   hidden?: number;
   layers?: number;
   heads?: number;
   intermediate?: number;
   vocab?: number;
   maxPositions?: number;
+  /** Width of the embedding tables (ALBERT, ELECTRA); default the preset's, or hidden. */
+  embeddingSize?: number;
   seed?: number;
   /** Standard deviation of weights and biases (transformers' initializer_range). */
   std?: number;
@@ -39,13 +59,38 @@ export interface RandomModel {
   created: boolean;
 }
 
-/** DistilBERT shapes: `base` is distilbert-base-uncased (66M parameters), `tiny` the shared stand-in's. */
-export const RANDOM_MODEL_PRESETS: Record<RandomModelPreset, Omit<EncoderShape, 'layerNormEps'>> = {
-  tiny: { arch: 'distilbert', hidden: 32, layers: 2, heads: 2, intermediate: 37, vocab: 30522, maxPositions: 512, typeVocab: 0 },
-  base: { arch: 'distilbert', hidden: 768, layers: 6, heads: 12, intermediate: 3072, vocab: 30522, maxPositions: 512, typeVocab: 0 },
+interface PresetShape {
+  arch: ModelType;
+  hidden: number;
+  layers: number;
+  heads: number;
+  intermediate: number;
+  vocab: number;
+  maxPositions: number;
+  embeddingSize?: number;
+}
+
+/**
+ * Shapes of the released base models (random weights): `base` is distilbert-base-uncased (66M parameters),
+ * `tiny` the shared stand-in's; `<family>-tiny` are test sizes of each family.
+ */
+export const RANDOM_MODEL_PRESETS: Record<RandomModelPreset, PresetShape> = {
+  tiny: { arch: 'distilbert', hidden: 32, layers: 2, heads: 2, intermediate: 37, vocab: 30522, maxPositions: 512 },
+  base: { arch: 'distilbert', hidden: 768, layers: 6, heads: 12, intermediate: 3072, vocab: 30522, maxPositions: 512 },
+  'bert-tiny': { arch: 'bert', hidden: 32, layers: 2, heads: 4, intermediate: 37, vocab: 30522, maxPositions: 512 },
+  'bert-base': { arch: 'bert', hidden: 768, layers: 12, heads: 12, intermediate: 3072, vocab: 30522, maxPositions: 512 },
+  'roberta-tiny': { arch: 'roberta', hidden: 32, layers: 2, heads: 4, intermediate: 37, vocab: 50265, maxPositions: 514 },
+  'roberta-base': { arch: 'roberta', hidden: 768, layers: 12, heads: 12, intermediate: 3072, vocab: 50265, maxPositions: 514 },
+  'albert-tiny': { arch: 'albert', hidden: 32, layers: 2, heads: 4, intermediate: 37, vocab: 30000, maxPositions: 512, embeddingSize: 16 },
+  'albert-base': { arch: 'albert', hidden: 768, layers: 12, heads: 12, intermediate: 3072, vocab: 30000, maxPositions: 512, embeddingSize: 128 },
+  'electra-tiny': { arch: 'electra', hidden: 32, layers: 2, heads: 4, intermediate: 37, vocab: 30522, maxPositions: 512, embeddingSize: 16 },
+  'electra-small': { arch: 'electra', hidden: 256, layers: 12, heads: 4, intermediate: 1024, vocab: 30522, maxPositions: 512, embeddingSize: 128 },
+  'mpnet-tiny': { arch: 'mpnet', hidden: 32, layers: 2, heads: 4, intermediate: 37, vocab: 30527, maxPositions: 514 },
+  'mpnet-base': { arch: 'mpnet', hidden: 768, layers: 12, heads: 12, intermediate: 3072, vocab: 30527, maxPositions: 514 },
 };
 
 const STAMP = 'bertkit-random-model.json';
+const PAD_ONE: readonly ModelType[] = ['roberta', 'xlm-roberta', 'camembert', 'mpnet'];
 
 /**
  * Writes a complete model directory with seeded random weights: config.json, model.safetensors,
@@ -53,31 +98,47 @@ const STAMP = 'bertkit-random-model.json';
  */
 export function createRandomModel(options: RandomModelOptions): RandomModel {
   const preset = RANDOM_MODEL_PRESETS[options.preset ?? 'tiny'];
-  if (!preset) throw new ModelToolsError('E_INVALID_OPTION', `preset must be ${Object.keys(RANDOM_MODEL_PRESETS).join(' or ')}, got ${JSON.stringify(options.preset)}`);
+  if (!preset) throw new ModelToolsError('E_INVALID_OPTION', `preset must be one of ${Object.keys(RANDOM_MODEL_PRESETS).join(', ')}; got ${JSON.stringify(options.preset)}`);
   const arch = options.arch ?? preset.arch;
-  if (arch !== 'bert' && arch !== 'distilbert') throw new ModelToolsError('E_INVALID_OPTION', `arch must be "bert" or "distilbert", got ${JSON.stringify(arch)}`);
-  const shape: EncoderShape = {
+  const family = familyOf(arch);
+  if (!family) throw new ModelToolsError('E_INVALID_OPTION', `arch must be one of ${MODEL_TYPES.join(', ')}; got ${JSON.stringify(arch)}`);
+  const hidden = positive('hidden', options.hidden ?? preset.hidden);
+  const padOne = PAD_ONE.includes(arch);
+  const draft: EncoderShape = {
     arch,
-    hidden: positive('hidden', options.hidden ?? preset.hidden),
+    hidden,
     layers: positive('layers', options.layers ?? preset.layers),
     heads: positive('heads', options.heads ?? preset.heads),
     intermediate: positive('intermediate', options.intermediate ?? preset.intermediate),
     vocab: positive('vocab', options.vocab ?? preset.vocab),
     maxPositions: positive('maxPositions', options.maxPositions ?? preset.maxPositions),
-    typeVocab: arch === 'bert' ? 2 : 0,
-    layerNormEps: 1e-12,
+    typeVocab: arch === 'distilbert' || arch === 'mpnet' ? 0 : padOne ? 1 : 2,
+    layerNormEps: padOne ? 1e-5 : 1e-12,
+    embeddingSize: positive('embeddingSize', options.embeddingSize ?? (arch === preset.arch ? (preset.embeddingSize ?? hidden) : arch === 'albert' ? Math.min(128, hidden) : hidden)),
+    activation: arch === 'albert' ? 'gelu_new' : 'gelu',
+    padTokenId: padOne ? 1 : 0,
+    hiddenGroups: 1,
+    relativeBuckets: arch === 'mpnet' ? 32 : 0,
+    maxLength: 0,
   };
-  if (shape.hidden % shape.heads !== 0) throw new ModelToolsError('E_INVALID_OPTION', `hidden (${shape.hidden}) must be divisible by heads (${shape.heads})`);
+  if (draft.hidden % draft.heads !== 0) throw new ModelToolsError('E_INVALID_OPTION', `hidden (${draft.hidden}) must be divisible by heads (${draft.heads})`);
   const seed = options.seed ?? 42;
   const std = options.std ?? 0.02;
   const dir = resolve(options.output);
-  const tokenizerFiles = TOKENIZER_FILES.filter((f) => existsSync(join(options.tokenizer, f)));
-  if (!tokenizerFiles.some((f) => f === 'tokenizer.json' || f === 'vocab.txt')) {
-    throw new ModelToolsError('E_NOT_FOUND', `${options.tokenizer}: no tokenizer.json or vocab.txt to copy into the model`, { file: options.tokenizer });
+  const config = { architectures: [`${family.className}Model`], model_type: arch, ...family.config(draft), initializer_range: std, bertkit_random_seed: seed };
+  // The written config.json read back is the shape: what a user converting this directory would get.
+  const shape = family.shape(new ConfigReader(config, join(dir, 'config.json')), arch);
+  const tokenizerFiles = options.tokenizer === undefined ? [] : TOKENIZER_FILES.filter((f) => existsSync(join(options.tokenizer as string, f)));
+  if (options.tokenizer !== undefined) {
+    if (!tokenizerFiles.some((f) => f === 'tokenizer.json' || f === 'vocab.txt')) {
+      throw new ModelToolsError('E_NOT_FOUND', `${options.tokenizer}: no tokenizer.json or vocab.txt to copy into the model`, { file: options.tokenizer });
+    }
+    const size = tokenizerVocabSize(options.tokenizer);
+    if (size > shape.vocab) throw new ModelToolsError('E_INVALID_OPTION', `${options.tokenizer}: the tokenizer has ${size} tokens but the model's vocab is ${shape.vocab}; give a larger vocab`);
   }
-  const tensorShapes = encoderTensorShapes(shape);
+  const tensorShapes = family.tensors(shape);
   const parameters = Object.values(tensorShapes).reduce((sum, s) => sum + s.reduce((a, b) => a * b, 1), 0);
-  const stamp = JSON.stringify({ shape, seed, std, version: 1 });
+  const stamp = JSON.stringify({ shape, seed, std, tokenizer: options.tokenizer ? 'copied' : 'tiny-bpe', version: 2 });
   if ((options.reuse ?? true) && existsSync(join(dir, STAMP)) && existsSync(join(dir, 'onnx', 'model.onnx')) && readFileSync(join(dir, STAMP), 'utf8') === stamp) {
     return { dir, shape, seed, parameters, created: false };
   }
@@ -92,11 +153,15 @@ export function createRandomModel(options: RandomModelOptions): RandomModel {
     return { name, shape: dims, data };
   });
   writeSafetensors(join(dir, 'model.safetensors'), tensors);
-  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(configJson(shape, std, seed), null, 2)}\n`);
+  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   for (const f of tokenizerFiles) {
     // Shared tokenizer directories are often read-only; the model's copies must stay writable.
-    copyFileSync(join(options.tokenizer, f), join(dir, f));
+    copyFileSync(join(options.tokenizer as string, f), join(dir, f));
     chmodSync(join(dir, f), 0o644);
+  }
+  if (options.tokenizer === undefined) {
+    writeFileSync(join(dir, 'tokenizer.json'), `${JSON.stringify(tinyByteLevelBpe(shape.maxLength))}\n`);
+    writeFileSync(join(dir, 'tokenizer_config.json'), `${JSON.stringify({ model_max_length: shape.maxLength, tokenizer_class: 'RobertaTokenizer' })}\n`);
   }
   convertCheckpoint(dir);
   writeFileSync(join(dir, STAMP), stamp);
@@ -106,19 +171,4 @@ export function createRandomModel(options: RandomModelOptions): RandomModel {
 function positive(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) throw new ModelToolsError('E_INVALID_OPTION', `${name} must be a positive integer, got ${JSON.stringify(value)}`);
   return value;
-}
-
-function configJson(shape: EncoderShape, std: number, seed: number): Record<string, unknown> {
-  const common = { vocab_size: shape.vocab, max_position_embeddings: shape.maxPositions, initializer_range: std, pad_token_id: 0, bertkit_random_seed: seed };
-  if (shape.arch === 'bert') {
-    return {
-      architectures: ['BertModel'], model_type: 'bert', hidden_size: shape.hidden, num_hidden_layers: shape.layers, num_attention_heads: shape.heads,
-      intermediate_size: shape.intermediate, hidden_act: 'gelu', type_vocab_size: shape.typeVocab, layer_norm_eps: shape.layerNormEps,
-      position_embedding_type: 'absolute', ...common,
-    };
-  }
-  return {
-    architectures: ['DistilBertModel'], model_type: 'distilbert', dim: shape.hidden, n_layers: shape.layers, n_heads: shape.heads,
-    hidden_dim: shape.intermediate, activation: 'gelu', sinusoidal_pos_embds: false, ...common,
-  };
 }
