@@ -1,6 +1,7 @@
 // The batch planner, the streaming API and sliding windows for long inputs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { WordPieceTokenizer } from '@bertkit/wordpiece';
 import { describe, expect, it } from 'vitest';
 import { Encoder, paddingFraction, planBatches } from './index.js';
 import { SHARED, modelDir } from './testing/reference.js';
@@ -82,7 +83,7 @@ describe('long inputs', () => {
     const encoder = await Encoder.load(modelDir('tiny-random-bert'), { maxLength: 16 });
     const long = sst.find((s) => s.split(' ').length > 40)!;
     const out = await encoder.embed([long], { pooling: 'mean', long: 'window', stride: 4 });
-    const e = encoder.tokenizer.encode(long, null, { truncation: { maxLength: 16, stride: 4 } });
+    const e = (encoder.tokenizer as WordPieceTokenizer).encode(long, null, { truncation: { maxLength: 16, stride: 4 } });
     const windows = [e, ...e.overflowing];
     expect(windows.length).toBeGreaterThan(2);
     const sum = new Float64Array(out.dim);

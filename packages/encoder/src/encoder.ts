@@ -1,23 +1,27 @@
 import { readFileSync } from 'node:fs';
-import { type Encoding, WordPieceTokenizer } from '@bertkit/wordpiece';
+import { type AnyTokenizer, type Encoding, loadTokenizer } from '@bertkit/wordpiece';
 import { maxAbsDiff, rowCosines } from './compare.js';
 import { EncoderError, EncoderTypeError } from './errors.js';
 import { defaultLayers, resolveLayers } from './layers.js';
-import { type ModelConfig, readModelConfig } from './model-config.js';
+import { type ModelConfig, readModelConfig, usablePositions } from './model-config.js';
 import { type ModelFiles, resolveModelFiles } from './model-files.js';
 import { type GraphInfo, readGraphInfo } from './onnx/graph-info.js';
 import { withClsShortcut } from './onnx/cls-shortcut.js';
 import { findHiddenStates, withExtraOutputs } from './onnx/layer-outputs.js';
 import { WireError } from './onnx/proto-wire.js';
 import { paddingFraction, planBatches } from './planner.js';
-import { type PoolingMethod, l2Normalize, poolRow } from './pooling.js';
-import { type EncoderInput, type Rows, checkInput, checkInputs, tokenizeRows } from './rows.js';
+import { POOLING_METHODS, type PoolingMethod, type RowPooling, l2Normalize, poolRow } from './pooling.js';
+import { type EncoderInput, type Rows, checkInput, checkInputs, hasOffsets, tokenizeRows } from './rows.js';
+import { type SentenceTransformersSettings, prepareText, readSentenceTransformers } from './sentence-transformers.js';
 import { type BatchInput, OnnxRunner, type RunnerOptions } from './runner.js';
 
 export interface LoadOptions extends RunnerOptions {
   /** Load onnx/model_quantized.onnx instead of onnx/model.onnx. Default false. */
   quantized?: boolean;
-  /** Longest input in tokens, special tokens included. Default: model_max_length, capped by the position table. */
+  /**
+   * Longest input in tokens, special tokens included. Default: sentence_bert_config.json max_seq_length
+   * when present, else model_max_length; capped by the position table.
+   */
   maxLength?: number;
   /**
    * For [CLS] pooling, run the last block on position 0 only (see withClsShortcut), in a second session
@@ -27,14 +31,18 @@ export interface LoadOptions extends RunnerOptions {
 }
 
 export interface EmbedOptions {
-  /** Default 'cls'. */
+  /** Default: the model's sentence-transformers pooling (1_Pooling), else 'cls'. */
   pooling?: PoolingMethod;
   /** Hidden states to pool (0 = embeddings, -1 = last). Default [-1]; for layer-concat the last four layers. */
   layers?: number[];
   /** How layer-concat pools each layer. Default 'cls'. */
   layerPooling?: 'cls' | 'mean';
-  /** Scale each vector to unit L2 norm. Default false. */
+  /** Scale each vector to unit L2 norm. Default: true when modules.json lists Normalize, else false. */
   normalize?: boolean;
+  /** Text prepended to every input (first text of a pair), as SentenceTransformer.encode(prompt=...). */
+  prompt?: string;
+  /** A prompt named in config_sentence_transformers.json; default its default_prompt_name. */
+  promptName?: string;
   /** Padded tokens per batch (rows x padded length). Default 1024 x 768 / hidden (at least 1024). */
   batchTokens?: number;
   /** Inputs longer than maxLength: cut ('truncate', default) or split into windows averaged into one vector. */
@@ -73,12 +81,24 @@ function defaultBatchTokens(hidden: number): number {
   return Math.max(1024, Math.round((1024 * 768) / hidden));
 }
 
+/** What embed() uses when an option is not given: from a sentence-transformers layout, or the plain defaults. */
+export interface EmbedDefaults {
+  /** One mode, or several that sentence-transformers concatenates (then `pooling` is the first). */
+  pooling: RowPooling;
+  poolingModes: RowPooling[];
+  normalize: boolean;
+  maxLength: number;
+  /** The default prompt's name and text, or null. */
+  promptName: string | null;
+  prompt: string | null;
+}
+
 /** A BERT-family ONNX encoder with its tokenizer: text in, pooled or per-token vectors out. */
 export class Encoder {
   private constructor(
     readonly files: ModelFiles,
     readonly config: ModelConfig,
-    readonly tokenizer: WordPieceTokenizer,
+    readonly tokenizer: AnyTokenizer,
     private readonly runner: OnnxRunner,
     /** Output name of hidden_states[i], or null when the graph's blocks could not be identified. */
     private readonly hiddenStates: string[] | null,
@@ -87,7 +107,24 @@ export class Encoder {
     private readonly padId: number,
     private readonly graph: GraphInfo,
     private readonly options: LoadOptions,
-  ) {}
+    /** The sentence-transformers settings of the directory (modules.json and friends), or null. */
+    readonly sentenceTransformers: SentenceTransformersSettings | null,
+  ) {
+    const st = sentenceTransformers;
+    const modes = st?.pooling ?? ['cls'];
+    const promptName = st?.defaultPromptName ?? null;
+    this.defaults = {
+      pooling: modes[0] as RowPooling,
+      poolingModes: modes,
+      normalize: st?.normalize ?? false,
+      maxLength,
+      promptName,
+      prompt: promptName === null ? null : (st?.prompts[promptName] ?? null),
+    };
+  }
+
+  /** The options embed() falls back on; say what a model directory configured. */
+  readonly defaults: EmbedDefaults;
 
   /** The [CLS]-only session: null when disabled or not applicable; a promise while it is being made. */
   private clsRunner: Promise<OnnxRunner | null> | null = null;
@@ -96,11 +133,13 @@ export class Encoder {
   static async load(path: string, options: LoadOptions = {}): Promise<Encoder> {
     const files = resolveModelFiles(path, options);
     const config = readModelConfig(files.config);
-    const tokenizer = WordPieceTokenizer.fromFile(files.dir);
-    if (tokenizer.idLimit > config.vocabSize) {
+    const tokenizer = loadTokenizer(files.dir);
+    const sentenceTransformers = readSentenceTransformers(files.dir);
+    const limit = idLimit(tokenizer);
+    if (limit > config.vocabSize) {
       throw new EncoderError(
         'E_VOCAB_TOO_LARGE',
-        `${files.dir}: the tokenizer emits ids up to ${tokenizer.idLimit - 1} but the model's embedding table has ${config.vocabSize} rows (config.json vocab_size)`,
+        `${files.dir}: the tokenizer emits ids up to ${limit - 1} but the model's embedding table has ${config.vocabSize} rows (config.json vocab_size)`,
         { file: files.config },
       );
     }
@@ -133,12 +172,15 @@ export class Encoder {
     const extra = hiddenStates === null ? [] : hiddenStates.filter((name) => !graph.outputs.includes(name));
     const model = extra.length > 0 ? withExtraOutputs(bytes, extra, config.hidden) : bytes;
     const runner = await OnnxRunner.create(model, files.onnx, options);
-    const positions = config.maxPositions ?? 512;
-    const maxLength = options.maxLength ?? Math.min(tokenizer.modelMaxLength ?? positions, positions);
+    const positions = usablePositions(config);
+    // sentence-transformers sets the tokenizer's truncation to max_seq_length (and pads to the longest),
+    // whatever tokenizer.json's own truncation and padding say.
+    const maxLength = options.maxLength ?? Math.min(sentenceTransformers?.maxSeqLength ?? tokenizer.modelMaxLength ?? positions, positions);
     if (!Number.isInteger(maxLength) || maxLength < 3 || maxLength > positions) {
       throw new EncoderError('E_INVALID_OPTION', `maxLength must be an integer in [3, ${positions}] (the position table), got ${maxLength}`);
     }
-    return new Encoder(files, config, tokenizer, runner, hiddenStates, layersError, maxLength, tokenizer.tokenToId('[PAD]') ?? 0, graph, options);
+    const padId = config.padTokenId ?? tokenizer.tokenToId('[PAD]') ?? tokenizer.tokenToId('<pad>') ?? 0;
+    return new Encoder(files, config, tokenizer, runner, hiddenStates, layersError, maxLength, padId, graph, options, sentenceTransformers);
   }
 
   get hidden(): number {
@@ -149,19 +191,42 @@ export class Encoder {
   async embed(inputs: readonly EncoderInput[], options: EmbedOptions = {}): Promise<Embeddings> {
     checkInputs(inputs);
     const plan = this.planPooling(options);
-    const rows = tokenizeRows(this.tokenizer, inputs, {
+    const prompt = this.resolvePrompt(options);
+    const st = this.sentenceTransformers;
+    // As SentenceTransformer.encode: prompt + text, stripped (and lower-cased if configured).
+    const prepare = (text: string) => (st === null ? prompt + text : prepareText(prompt + text, st.doLowerCase));
+    const prepared = st === null && prompt === '' ? inputs : inputs.map((input): EncoderInput => (typeof input === 'string' ? prepare(input) : [prepare(input[0]), input[1]]));
+    const rows = tokenizeRows(this.tokenizer, prepared, {
       maxLength: this.maxLength,
       long: options.long ?? 'truncate',
       stride: options.stride ?? Math.floor(this.maxLength / 4),
     });
-    const dim = this.hidden * plan.layers.length;
+    // sentence-transformers with include_prompt false pools without [CLS] and the prompt's tokens.
+    const skip = prompt !== '' && st !== null && !st.includePrompt ? this.promptTokens(prompt, st.doLowerCase) : 0;
+    const methods = plan.methods;
+    const dim = this.hidden * plan.layers.length * methods.length;
     const rowVectors = new Float32Array(rows.lengths.length * dim);
-    const shortcut = plan.method === 'cls' && plan.layers.includes(this.config.layers) ? await this.shortcutRunner() : null;
+    const shortcut = methods.length === 1 && methods[0] === 'cls' && plan.layers.includes(this.config.layers) ? await this.shortcutRunner() : null;
+    let maskOf: BatchInput | null = null;
+    let poolMask: Int32Array = new Int32Array(0);
     const fraction = await this.runRows(rows, plan.names, options, shortcut ?? this.runner, (outputs, batch, row, r) => {
+      if (maskOf !== batch) {
+        maskOf = batch;
+        poolMask = batch.mask;
+        if (skip > 0) {
+          poolMask = batch.mask.slice();
+          for (let q = 0; q < batch.rows; q++) poolMask.fill(0, q * batch.length, q * batch.length + Math.min(skip, batch.length));
+        }
+      }
       plan.layers.forEach((layer, j) => {
         // The shortcut's last_hidden_state holds position 0 only.
         const length = shortcut !== null && layer === this.config.layers ? 1 : batch.length;
-        poolRow(plan.method, outputs[j] as Float32Array, batch.mask, r, length, this.hidden, rowVectors, row * dim + j * this.hidden);
+        methods.forEach((method, k) => {
+          const at = row * dim + (j * methods.length + k) * this.hidden;
+          // [CLS] is position 0 even when the prompt's tokens (and [CLS]) are left out of pooling.
+          const mask = method === 'cls' ? batch.mask : poolMask;
+          poolRow(method, outputs[j] as Float32Array, mask, r, length, this.hidden, rowVectors, at);
+        });
       });
     });
     // Windows of one input are averaged into its vector.
@@ -176,7 +241,7 @@ export class Encoder {
       const c = counts[i] as number;
       if (c > 1) for (let d = 0; d < dim; d++) data[i * dim + d] = (data[i * dim + d] as number) / c;
     }
-    if (options.normalize) l2Normalize(data, inputs.length, dim);
+    if (options.normalize ?? this.defaults.normalize) l2Normalize(data, inputs.length, dim);
     return { data, rows: inputs.length, dim, longInputs: rows.longInputs, paddingFraction: fraction };
   }
 
@@ -215,6 +280,7 @@ export class Encoder {
     options: Pick<EmbedOptions, 'layers' | 'batchTokens' | 'onProgress' | 'long' | 'stride'> & { truncation?: 'longest_first' | 'only_second' } = {},
   ): Promise<TokenVectors[]> {
     checkInputs(inputs);
+    this.requireOffsets('encodeTokens');
     const layers = resolveLayers(options.layers ?? [-1], this.config.layers);
     const names = this.outputNames(layers);
     // Long inputs are truncated, or with long: 'window' returned as several stride-overlapping windows
@@ -237,7 +303,7 @@ export class Encoder {
         });
       }
     });
-    return rows.encodings.map((e, i) => ({ ...e, overflowing: [], input: rows.source[i] as number, vectors: vectors[i] as Float32Array, dim }));
+    return rows.encodings.map((e, i) => ({ ...(e as Encoding), overflowing: [], input: rows.source[i] as number, vectors: vectors[i] as Float32Array, dim }));
   }
 
   /**
@@ -255,6 +321,14 @@ export class Encoder {
     const layers = resolveLayers(options.layers ?? Array.from({ length: this.config.layers + 1 }, (_, i) => i), this.config.layers);
     const typeIds = batch.tokenTypeIds ?? new Int32Array(rows * length);
     return this.runner.run({ rows, length, ids: inputIds, mask: attentionMask, typeIds }, this.outputNames(layers));
+  }
+
+  /** Token-level results need offsets; the @huggingface/tokenizers fallback has none. */
+  requireOffsets(what: string): void {
+    if (!hasOffsets(this.tokenizer)) {
+      const source = 'source' in this.tokenizer ? this.tokenizer.source : this.files.dir;
+      throw new EncoderError('E_TOKENIZER_LIMITS', `${what}: token offsets are unavailable for this tokenizer (${source}, loaded through the @huggingface/tokenizers fallback); sentence embeddings still work`);
+    }
   }
 
   async release(): Promise<void> {
@@ -312,10 +386,10 @@ export class Encoder {
     return null;
   }
 
-  private planPooling(options: EmbedOptions): { method: 'cls' | 'mean' | 'max'; layers: number[]; names: string[] } {
-    const pooling = options.pooling ?? 'cls';
-    if (!['cls', 'mean', 'max', 'layer-concat'].includes(pooling)) {
-      throw new EncoderError('E_INVALID_OPTION', `pooling must be 'cls', 'mean', 'max' or 'layer-concat', got ${JSON.stringify(pooling)}`);
+  private planPooling(options: EmbedOptions): { methods: RowPooling[]; layers: number[]; names: string[] } {
+    const pooling = options.pooling ?? this.defaults.pooling;
+    if (!POOLING_METHODS.includes(pooling)) {
+      throw new EncoderError('E_INVALID_OPTION', `pooling must be one of ${POOLING_METHODS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(pooling)}`);
     }
     if (options.layers !== undefined && !Array.isArray(options.layers)) throw new EncoderTypeError('layers', 'an array of layer indexes', options.layers);
     const layers = resolveLayers(options.layers ?? defaultLayers(pooling, this.config.layers), this.config.layers);
@@ -323,11 +397,37 @@ export class Encoder {
     if (pooling !== 'layer-concat' && layers.length !== 1) {
       throw new EncoderError('E_INVALID_OPTION', `pooling '${pooling}' takes one layer; use 'layer-concat' to concatenate ${layers.length}`);
     }
-    const method = pooling === 'layer-concat' ? (options.layerPooling ?? 'cls') : pooling;
+    const method: RowPooling = pooling === 'layer-concat' ? (options.layerPooling ?? 'cls') : pooling;
     if (pooling === 'layer-concat' && method !== 'cls' && method !== 'mean') {
       throw new EncoderError('E_INVALID_OPTION', `layerPooling must be 'cls' or 'mean', got ${JSON.stringify(method)}`);
     }
-    return { method, layers, names: this.outputNames(layers) };
+    // A sentence-transformers model pooling several ways concatenates them, unless the caller picks one.
+    const methods = options.pooling === undefined ? this.defaults.poolingModes : [method];
+    return { methods, layers, names: this.outputNames(layers) };
+  }
+
+  private resolvePrompt(options: EmbedOptions): string {
+    if (options.prompt !== undefined) {
+      if (typeof options.prompt !== 'string') throw new EncoderTypeError('prompt', 'a string', options.prompt);
+      return options.prompt;
+    }
+    if (options.promptName !== undefined) {
+      const prompts = this.sentenceTransformers?.prompts ?? {};
+      const text = prompts[options.promptName];
+      if (text === undefined) {
+        const known = Object.keys(prompts);
+        throw new EncoderError('E_INVALID_OPTION', `promptName ${JSON.stringify(options.promptName)} is not in config_sentence_transformers.json (${known.length ? `it has ${known.join(', ')}` : 'it has no prompts'})`);
+      }
+      return text;
+    }
+    return this.defaults.prompt ?? '';
+  }
+
+  /** The prompt's token count as sentence-transformers measures it: with special tokens, less the last ([SEP]). */
+  private promptTokens(prompt: string, lower: boolean): number {
+    // Counted through the attention mask: tokenizer.json may carry fixed padding (all-MiniLM's pads to 128).
+    const e = this.tokenizer.encode(prepareText(prompt, lower));
+    return e.attentionMask.reduce((n: number, m: number) => n + m, 0) - 1;
   }
 
   private outputNames(layers: readonly number[]): string[] {
@@ -374,15 +474,21 @@ export class Encoder {
 }
 
 /** The word embedding table, when the graph names it, must cover every id the tokenizer emits. */
-function checkEmbeddingTable(graph: GraphInfo, tokenizer: WordPieceTokenizer, file: string): void {
+function checkEmbeddingTable(graph: GraphInfo, tokenizer: AnyTokenizer, file: string): void {
   const table = graph.initializers.find((t) => /(^|\.)embeddings\.word_embeddings\.weight$/.test(t.name));
   if (!table || table.dims.length !== 2) return;
   const rows = table.dims[0] as number;
-  if (tokenizer.idLimit > rows) {
+  const limit = idLimit(tokenizer);
+  if (limit > rows) {
     throw new EncoderError(
       'E_VOCAB_TOO_LARGE',
-      `${file}: the tokenizer emits ids up to ${tokenizer.idLimit - 1} but the graph's word embedding table ${table.name} has ${rows} rows`,
+      `${file}: the tokenizer emits ids up to ${limit - 1} but the graph's word embedding table ${table.name} has ${rows} rows`,
       { file },
     );
   }
+}
+
+/** One past the largest id the tokenizer can emit; 0 (no check) when it does not say. */
+function idLimit(tokenizer: AnyTokenizer): number {
+  return 'idLimit' in tokenizer && typeof tokenizer.idLimit === 'number' ? tokenizer.idLimit : 0;
 }

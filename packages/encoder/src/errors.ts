@@ -7,7 +7,11 @@ export type EncoderErrorCode =
   | 'E_VOCAB_TOO_LARGE'
   | 'E_LAYERS_UNAVAILABLE'
   | 'E_INVALID_OPTION'
-  | 'E_RUNTIME';
+  | 'E_RUNTIME'
+  /** The tokenizer cannot do what was asked (no offsets for token-level results, no truncation of pairs). */
+  | 'E_TOKENIZER_LIMITS'
+  /** A graph given as a fine-tuned task model has no logits (or start_logits/end_logits) output. */
+  | 'E_NOT_A_TASK_MODEL';
 
 export class EncoderError extends Error {
   readonly code: EncoderErrorCode;

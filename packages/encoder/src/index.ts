@@ -3,7 +3,8 @@ export type { EmbedOptions, Embeddings, LoadOptions, TokenVectors } from './enco
 export { EncoderError, EncoderTypeError } from './errors.js';
 export type { EncoderErrorCode } from './errors.js';
 export type { EncoderInput } from './rows.js';
-export type { PoolingMethod } from './pooling.js';
+export type { PoolingMethod, RowPooling } from './pooling.js';
+export { POOLING_METHODS } from './pooling.js';
 export { poolRow, l2Normalize } from './pooling.js';
 export { maxAbsDiff, rowCosines } from './compare.js';
 export { planBatches, paddingFraction } from './planner.js';

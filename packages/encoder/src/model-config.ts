@@ -11,6 +11,8 @@ export interface ModelConfig {
   vocabSize: number;
   maxPositions: number | null;
   typeVocabSize: number;
+  /** config.json pad_token_id (RoBERTa numbers positions from padding_idx + 1). */
+  padTokenId: number | null;
 }
 
 type Json = Record<string, unknown>;
@@ -55,5 +57,19 @@ export function parseModelConfig(json: Json, path: string): ModelConfig {
     vocabSize: int(['vocab_size'], true) as number,
     maxPositions: int(['max_position_embeddings'], false),
     typeVocabSize: int(['type_vocab_size'], false) ?? (modelType === 'distilbert' ? 0 : 2),
+    padTokenId: typeof json.pad_token_id === 'number' && Number.isInteger(json.pad_token_id) && json.pad_token_id >= 0 ? json.pad_token_id : null,
   };
+}
+
+/** Families whose position ids start after padding_idx (fairseq's scheme), so fewer positions are usable. */
+const PADDING_OFFSET_FAMILIES = new Set(['roberta', 'xlm-roberta', 'camembert', 'longformer', 'mpnet', 'xlm-roberta-xl', 'data2vec-text']);
+
+/**
+ * Longest input the position table allows: max_position_embeddings, or for RoBERTa-family models
+ * max_position_embeddings - padding_idx - 1 (514 - 1 - 1 = 512), as their tokenizers' model_max_length.
+ */
+export function usablePositions(config: ModelConfig): number {
+  const positions = config.maxPositions ?? 512;
+  if (!PADDING_OFFSET_FAMILIES.has(config.modelType)) return positions;
+  return positions - (config.padTokenId ?? 1) - 1;
 }

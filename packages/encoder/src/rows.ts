@@ -1,5 +1,5 @@
-import type { Encoding, WordPieceTokenizer } from '@bertkit/wordpiece';
-import { EncoderTypeError } from './errors.js';
+import type { AnyTokenizer, Encoding } from '@bertkit/wordpiece';
+import { EncoderError, EncoderTypeError } from './errors.js';
 
 export type EncoderInput = string | readonly [string, string];
 
@@ -12,8 +12,8 @@ export interface Rows {
   lengths: Int32Array;
   /** Inputs cut at maxLength (truncate mode) or split into windows (window mode). */
   longInputs: number;
-  /** Each row's encoding (tokens, offsets, word ids), for token-level results. */
-  encodings: Encoding[];
+  /** Each row's encoding (tokens, offsets, word ids), for token-level results; null from a tokenizer without offsets. */
+  encodings: Array<Encoding | null>;
 }
 
 export interface RowOptions {
@@ -35,11 +35,30 @@ export function checkInput(input: unknown, argument: string): asserts input is E
   throw new EncoderTypeError(argument, 'a string or a [string, string] pair', input);
 }
 
+/** What a tokenizer with offsets offers (WordPiece today; BPE/Unigram classes with the same interface). */
+interface OffsetTokenizer {
+  encode(
+    text: string,
+    pair: string | null,
+    options: { truncation: { maxLength: number; strategy: 'longest_first' | 'only_second'; stride: number }; padding: false },
+  ): Encoding;
+}
+
+/**
+ * Whether a tokenizer gives offsets, word ids and truncation (WordPiece, and the BPE/Unigram classes
+ * with its interface) or only ids (the @huggingface/tokenizers fallback, which says what it lacks).
+ */
+export function hasOffsets(tokenizer: AnyTokenizer): boolean {
+  return !('unavailable' in tokenizer && Array.isArray(tokenizer.unavailable) && tokenizer.unavailable.includes('offsets'));
+}
+
 /**
  * Tokenizes every input. Long inputs are truncated (longest_first) or, in window mode, split into
  * stride-overlapping windows whose vectors the caller averages.
  */
-export function tokenizeRows(tokenizer: WordPieceTokenizer, inputs: readonly EncoderInput[], options: RowOptions): Rows {
+export function tokenizeRows(tokenizer: AnyTokenizer, inputs: readonly EncoderInput[], options: RowOptions): Rows {
+  if (!hasOffsets(tokenizer)) return tokenizeWithoutOffsets(tokenizer, inputs, options);
+  const full = tokenizer as unknown as OffsetTokenizer;
   const source: number[] = [];
   const ids: Int32Array[] = [];
   const typeIds: Int32Array[] = [];
@@ -53,7 +72,7 @@ export function tokenizeRows(tokenizer: WordPieceTokenizer, inputs: readonly Enc
   };
   inputs.forEach((input, index) => {
     const [a, b] = typeof input === 'string' ? [input, null] : input;
-    const e = tokenizer.encode(a, b, { truncation, padding: false });
+    const e = full.encode(a, b, { truncation, padding: false });
     const windows = options.long === 'window' ? [e, ...e.overflowing] : [e];
     if (e.overflowing.length > 0) longInputs++;
     for (const w of windows) {
@@ -65,4 +84,45 @@ export function tokenizeRows(tokenizer: WordPieceTokenizer, inputs: readonly Enc
     }
   });
   return { source: Int32Array.from(source), ids, typeIds, lengths: Int32Array.from(lengths), longInputs, encodings };
+}
+
+/**
+ * Ids only. That tokenizer cannot truncate, so a long single text keeps its leading and trailing special
+ * tokens around its first maxLength - specials content tokens, as right truncation does; a long pair, or
+ * window mode, is refused rather than cut in a way that differs from Hugging Face.
+ */
+function tokenizeWithoutOffsets(tokenizer: AnyTokenizer, inputs: readonly EncoderInput[], options: RowOptions): Rows {
+  const rows: Rows = { source: Int32Array.from(inputs.keys()), ids: [], typeIds: [], lengths: new Int32Array(inputs.length), longInputs: 0, encodings: [] };
+  inputs.forEach((input, index) => {
+    const [a, b] = typeof input === 'string' ? [input, null] : input;
+    const e = tokenizer.encode(a, b);
+    let ids = e.ids;
+    let types = e.typeIds;
+    if (ids.length > options.maxLength) {
+      rows.longInputs++;
+      if (b !== null || options.long === 'window') {
+        throw new EncoderError(
+          'E_TOKENIZER_LIMITS',
+          `inputs[${index}] has ${ids.length} tokens (more than maxLength ${options.maxLength}) and this tokenizer (${source(tokenizer)}) cannot ${b !== null ? 'truncate pairs' : 'split windows'}`,
+        );
+      }
+      const special = e.specialTokensMask;
+      let head = 0;
+      while (head < ids.length && special[head] === 1) head++;
+      let tail = 0;
+      while (tail < ids.length - head && special[ids.length - 1 - tail] === 1) tail++;
+      const keep = options.maxLength - head - tail;
+      ids = [...ids.slice(0, head + keep), ...ids.slice(ids.length - tail)];
+      types = [...types.slice(0, head + keep), ...types.slice(types.length - tail)];
+    }
+    rows.ids.push(Int32Array.from(ids));
+    rows.typeIds.push(Int32Array.from(types));
+    rows.lengths[index] = ids.length;
+    rows.encodings.push(null);
+  });
+  return rows;
+}
+
+function source(tokenizer: AnyTokenizer): string {
+  return 'source' in tokenizer && typeof tokenizer.source === 'string' ? tokenizer.source : 'no offsets';
 }
