@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { CliError } from './cli-error.js';
+import { cliVersion } from './version.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -10,7 +11,8 @@ export interface Parsed {
 
 /**
  * parseArgs with the conventions every command shares: --help prints the usage and returns null,
- * --json is always accepted, and a malformed command line becomes a one-line usage error.
+ * --version prints the version and returns null, --json is always accepted, and a malformed command
+ * line becomes a one-line usage error.
  */
 export function parseCommand(argv: string[], options: Options, usage: string): Parsed | null {
   // "--layers -1,-2" reads naturally but parseArgs takes "-1,-2" for an option: join negative numbers
@@ -27,12 +29,16 @@ export function parseCommand(argv: string[], options: Options, usage: string): P
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { ...options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { ...options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'V' }, json: { type: 'boolean' } } });
   } catch (error) {
     throw new CliError('E_USAGE', `${(error as Error).message.split('\n')[0]} (see --help)`);
   }
   if (parsed.values.help) {
     process.stdout.write(`${usage}\n`);
+    return null;
+  }
+  if (parsed.values.version) {
+    process.stdout.write(`${cliVersion()}\n`);
     return null;
   }
   return parsed as Parsed;

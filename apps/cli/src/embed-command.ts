@@ -1,10 +1,13 @@
 import type { PoolingMethod } from '@bertkit/encoder';
 import { flag, int, intList, oneOf, parseCommand, str } from './args.js';
 import { CliError } from './cli-error.js';
-import { readTexts } from './inputs.js';
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { EmbeddingWriter, vectorFormat } from './embedding-writer.js';
+import { type TextInput, inputName, readLineStream, readTextStream } from './inputs.js';
 import { loadEncoder } from './model-ref.js';
-import { AtomicFile, float32Bytes, npyHeader } from './outputs.js';
-import { Progress } from './progress.js';
+import { Progress, progressMode } from './progress.js';
+import { parseShard, shardPartPath, shardRange, writeShardManifest } from './shard.js';
 
 export const EMBED_USAGE = `bertkit embed --model <dir | model.onnx | hub-id> [options] [<file> | -]
   Sentence vectors, one per input line (a .tsv's first column; with --pair, TAB-separated pairs).
@@ -19,7 +22,14 @@ export const EMBED_USAGE = `bertkit embed --model <dir | model.onnx | hub-id> [o
   --batch-tokens <n>      padded tokens per batch
   --pair                  inputs are TAB-separated text pairs
   --header                skip the first line
-  --json                  print a summary as JSON on stdout (needs --output)`;
+  --shard <K/N>           embed only the K-th (0-based) of N contiguous slices of the input file's lines
+                          and write <output stem>.shard-K-of-N.<ext> plus a manifest; join the parts
+                          with "bertkit merge-shards --output <output>" (needs --output and a file)
+  --chunk <n>             lines embedded at a time while streaming (default 4096)
+  --progress <m>          bar | json | none: rows done on stderr (default: bar on a terminal, else none;
+                          json: one line per chunk with rows, seconds and rssBytes)
+  --json                  print a summary as JSON on stdout (needs --output)
+  Input is streamed: vectors are written as they are computed, so memory stays flat for any length.`;
 
 export async function embedCommand(argv: string[]): Promise<void> {
   const p = parseCommand(
@@ -36,6 +46,9 @@ export async function embedCommand(argv: string[]): Promise<void> {
       'batch-tokens': { type: 'string' },
       pair: { type: 'boolean' },
       header: { type: 'boolean' },
+      shard: { type: 'string' },
+      chunk: { type: 'string' },
+      progress: { type: 'string' },
     },
     EMBED_USAGE,
   );
@@ -43,57 +56,91 @@ export async function embedCommand(argv: string[]): Promise<void> {
   const model = str(p, 'model');
   if (!model) throw new CliError('E_USAGE', `--model is required (see --help)`);
   const output = str(p, 'output');
-  if (output && !/\.(npy|f32|jsonl)$/.test(output)) throw new CliError('E_USAGE', `--output must end in .npy, .f32 or .jsonl, got ${JSON.stringify(output)}`);
+  if (output && !vectorFormat(output)) throw new CliError('E_USAGE', `--output must end in .npy, .f32 or .jsonl, got ${JSON.stringify(output)}`);
   if (flag(p, 'json') && !output) throw new CliError('E_USAGE', '--json prints a summary and needs --output for the vectors');
   const pooling = oneOf<PoolingMethod>(p, 'pooling', ['cls', 'mean', 'max', 'layer-concat'], 'cls');
   const layerPooling = oneOf(p, 'layer-pooling', ['cls', 'mean'] as const, 'cls');
   const long = oneOf(p, 'long', ['truncate', 'window'] as const, 'truncate');
   const batchTokens = str(p, 'batch-tokens') === undefined ? undefined : int(p, 'batch-tokens', 0);
-  const inputs = readTexts(p.positionals[0] ?? '-', { pairs: flag(p, 'pair'), header: flag(p, 'header') });
-  if (inputs.length === 0) throw new CliError('E_INPUT', `no input lines in ${p.positionals[0] ?? 'standard input'}`);
+  const chunk = int(p, 'chunk', 4096);
+  const layers = intList(p, 'layers');
+  const progressKind = progressMode(p);
+  const input = p.positionals[0] ?? '-';
+  const textOptions = { pairs: flag(p, 'pair'), header: flag(p, 'header') };
+  const shard = str(p, 'shard') === undefined ? null : parseShard(str(p, 'shard') as string);
+  if (shard && !output) throw new CliError('E_USAGE', '--shard writes a part file and needs --output (the name of the merged file)');
+  if (shard && input === '-') throw new CliError('E_USAGE', '--shard needs an input file: every shard counts the lines to find its slice, which standard input cannot give twice');
+
+  // A shard counts the input's lines first (a fast pass that holds one chunk) to find its slice.
+  const lines = shard ? await countTexts(input, textOptions.header) : 0;
+  const range = shard ? shardRange(shard, lines) : { start: 0, end: Number.POSITIVE_INFINITY };
+  const target = shard && output ? shardPartPath(output, shard) : (output ?? null);
 
   const { encoder } = await loadEncoder(model, { quantized: flag(p, 'quantized') });
   // Opened before the work so an unwritable path fails fast; removed if the run is interrupted.
-  const file = output ? new AtomicFile(output) : null;
-  const progress = new Progress('embed', 'sentences');
+  let writer: EmbeddingWriter | null = null;
+  const progress = new Progress('embed', 'rows', progressKind);
   const started = performance.now();
+  let longInputs = 0;
+  let padded = 0;
   try {
-    const layers = intList(p, 'layers');
-    const e = await encoder.embed(inputs, {
-      pooling,
-      layerPooling,
-      normalize: flag(p, 'normalize'),
-      long,
-      ...(layers ? { layers } : {}),
-      ...(batchTokens ? { batchTokens } : {}),
-      onProgress: (x) => progress.update(x.done, x.total),
-    });
-    progress.done();
-    const seconds = (performance.now() - started) / 1000;
-    if (file && output?.endsWith('.npy')) {
-      file.write(npyHeader(e.rows, e.dim));
-      file.write(float32Bytes(e.data));
-    } else if (file && output?.endsWith('.f32')) {
-      file.write(float32Bytes(e.data));
-    } else {
-      const write = (s: string) => (file ? file.write(s) : process.stdout.write(s));
-      const lines: string[] = [];
-      for (let r = 0; r < e.rows; r++) {
-        lines.push(JSON.stringify({ index: r, embedding: Array.from(e.data.subarray(r * e.dim, (r + 1) * e.dim)) }));
-        if (lines.length === 256) write(`${lines.splice(0).join('\n')}\n`);
-      }
-      if (lines.length) write(`${lines.join('\n')}\n`);
+    writer = new EmbeddingWriter(target, range.start);
+    const options = { pooling, layerPooling, normalize: flag(p, 'normalize'), long, ...(layers ? { layers } : {}), ...(batchTokens ? { batchTokens } : {}) };
+    for await (const e of encoder.embedStream(slice(readTextStream(input, textOptions), range.start, range.end), { ...options, chunk })) {
+      writer.write(e.data, e.rows, e.dim);
+      longInputs += e.longInputs;
+      padded += e.paddingFraction * e.rows;
+      progress.update(writer.rows, shard ? range.end - range.start : Number.NaN);
     }
-    file?.commit();
-    const summary = { output: output ?? null, rows: e.rows, dim: e.dim, pooling, seconds, sentencesPerSecond: e.rows / seconds, longInputs: e.longInputs, paddingFraction: e.paddingFraction };
+    if (writer.rows === 0 && !shard) throw new CliError('E_INPUT', `no input lines in ${inputName(input)}`);
+    progress.done();
+    writer.finish();
+    const rows = writer.rows;
+    const dim = writer.dim;
+    if (shard && target) {
+      writeShardManifest(target, {
+        format: 'bertkit-embed-shard',
+        version: 1,
+        shard: shard.index,
+        shards: shard.count,
+        lines,
+        start: range.start,
+        end: range.end,
+        rows,
+        dim: Math.max(dim, 0),
+        input: { name: basename(input), bytes: statSync(input).size },
+        options: { model, quantized: flag(p, 'quantized'), ...options, pairs: textOptions.pairs, header: textOptions.header, format: writer.format },
+      });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const summary = { output: target, rows, dim, pooling, seconds, sentencesPerSecond: rows / seconds, longInputs, paddingFraction: rows ? padded / rows : 0, ...(shard ? { shard: `${shard.index}/${shard.count}`, start: range.start, end: range.end, lines } : {}) };
     if (flag(p, 'json')) console.log(JSON.stringify(summary));
-    else if (output) {
-      console.error(`wrote ${e.rows} x ${e.dim} ${pooling} vectors to ${output} in ${seconds.toFixed(1)} s (${summary.sentencesPerSecond.toFixed(0)} sentences/s${e.longInputs ? `, ${e.longInputs} long inputs ${long === 'window' ? 'windowed' : 'truncated'}` : ''})`);
+    else if (target) {
+      const what = shard ? ` (lines ${range.start}..${range.end - 1} of ${lines}, shard ${shard.index}/${shard.count})` : '';
+      console.error(`wrote ${rows} x ${dim} ${pooling} vectors to ${target}${what} in ${seconds.toFixed(1)} s (${summary.sentencesPerSecond.toFixed(0)} sentences/s${longInputs ? `, ${longInputs} long inputs ${long === 'window' ? 'windowed' : 'truncated'}` : ''})`);
     }
   } catch (error) {
-    file?.abort();
+    writer?.abort();
     throw error;
   } finally {
     await encoder.release();
   }
 }
+
+/** Texts [start, end) of a stream; stops reading (and closes the input) at `end`. */
+async function* slice(source: AsyncGenerator<TextInput>, start: number, end: number): AsyncGenerator<TextInput> {
+  if (start >= end) return void (await source.return(undefined));
+  let i = 0;
+  for await (const t of source) {
+    if (i >= start) yield t;
+    if (++i >= end) break;
+  }
+}
+
+/** How many texts a file holds (its lines, less the header), read as a stream. */
+async function countTexts(path: string, header: boolean): Promise<number> {
+  let n = 0;
+  for await (const _ of readLineStream(path)) n++;
+  return header ? Math.max(0, n - 1) : n;
+}
+

@@ -3,18 +3,22 @@ import { CONVERT_USAGE, QUANTIZE_USAGE, RANDOM_MODEL_USAGE, convertCommand, quan
 import { DEMO_USAGE, demoCommand } from './demo-command.js';
 import { EMBED_USAGE, embedCommand } from './embed-command.js';
 import { EVAL_USAGE, evalCommand } from './eval-command.js';
+import { MERGE_SHARDS_USAGE, mergeShardsCommand } from './merge-shards-command.js';
 import { PREDICT_USAGE, predictCommand } from './predict-command.js';
 import { PULL_USAGE, pullCommand } from './pull-command.js';
 import { SERVE_USAGE, serveCommand } from './serve/serve-command.js';
 import { removePartialOutputs } from './outputs.js';
 import { TOKENIZE_USAGE, tokenizeCommand } from './tokenize-command.js';
 import { TRAIN_USAGE, trainCommand } from './train-command.js';
+import { VERSION_USAGE, versionCommand } from './version-command.js';
+import { cliVersion } from './version.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => void | Promise<void>; usage: string; summary: string }> = {
   demo: { run: demoCommand, usage: DEMO_USAGE, summary: 'the seed workflow on SST-2: embed, fit, evaluate, predict' },
   pull: { run: pullCommand, usage: PULL_USAGE, summary: 'download a model from the Hugging Face Hub into the cache' },
   tokenize: { run: tokenizeCommand, usage: TOKENIZE_USAGE, summary: 'WordPiece ids, tokens and offsets as JSON lines' },
-  embed: { run: embedCommand, usage: EMBED_USAGE, summary: 'sentence vectors to .npy, .f32 or JSON lines' },
+  embed: { run: embedCommand, usage: EMBED_USAGE, summary: 'sentence vectors to .npy, .f32 or JSON lines (--shard K/N: one slice)' },
+  'merge-shards': { run: mergeShardsCommand, usage: MERGE_SHARDS_USAGE, summary: 'join the parts of "embed --shard" runs in input order' },
   train: { run: trainCommand, usage: TRAIN_USAGE, summary: 'fit a head (classify, ner, qa) and save a bundle' },
   eval: { run: evalCommand, usage: EVAL_USAGE, summary: 'score a bundle on labelled data' },
   predict: { run: predictCommand, usage: PREDICT_USAGE, summary: 'labels, entities or answers as JSON lines' },
@@ -22,9 +26,12 @@ const COMMANDS: Record<string, { run: (argv: string[]) => void | Promise<void>; 
   convert: { run: convertCommand, usage: CONVERT_USAGE, summary: 'safetensors checkpoint -> ONNX' },
   'random-model': { run: randomModelCommand, usage: RANDOM_MODEL_USAGE, summary: 'a model directory with seeded random weights' },
   quantize: { run: quantizeCommand, usage: QUANTIZE_USAGE, summary: 'int8 dynamic quantization of an ONNX model' },
+  version: { run: versionCommand, usage: VERSION_USAGE, summary: 'the version of bertkit (also --version)' },
 };
 
-const USAGE = `bertkit <command> [options]   (bertkit <command> --help for its options)
+const USAGE = `bertkit ${cliVersion()}
+
+bertkit <command> [options]   (bertkit <command> --help for its options)
 
 ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`)
@@ -40,6 +47,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(topic ? topic.usage : USAGE);
     return;
   }
+  if (command === '--version' || command === '-V') return void console.log(cliVersion());
   const c = COMMANDS[command];
   if (!c) throw new CliError('E_USAGE', `unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
   await c.run(rest);

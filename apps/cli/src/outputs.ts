@@ -1,4 +1,4 @@
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { CliError } from './cli-error.js';
 
 /** Partial files of the writes in progress: removed if the process is interrupted. */
@@ -34,7 +34,14 @@ export class AtomicFile {
     while (at < bytes.length) at += writeSync(this.fd, bytes, at, bytes.length - at);
   }
 
+  /** Overwrites bytes already written (the .npy header's row count, known only at the end). */
+  writeAt(position: number, data: Uint8Array): void {
+    let at = 0;
+    while (at < data.length) at += writeSync(this.fd, data, at, data.length - at, position + at);
+  }
+
   commit(): void {
+    fsyncSync(this.fd);
     closeSync(this.fd);
     renameSync(this.temp, this.path);
     pending.delete(this.temp);
@@ -47,11 +54,18 @@ export class AtomicFile {
   }
 }
 
-/** NumPy .npy (format 1.0) header for a little-endian float32 C-order matrix. */
+/**
+ * Bytes of every .npy header bertkit writes. Fixed, so that a stream can write the header before it
+ * knows the row count and patch it in place at the end (any row count up to 20 digits fits), and so
+ * that the same matrix always gives the same bytes however it was written (streamed, merged, whole).
+ */
+export const NPY_HEADER_BYTES = 128;
+
+/** NumPy .npy (format 1.0) header for a little-endian float32 C-order matrix, NPY_HEADER_BYTES long. */
 export function npyHeader(rows: number, cols: number): Uint8Array {
   const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
   // Magic (6) + version (2) + length (2) + dict, padded with spaces and a newline to a multiple of 64.
-  const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
+  const total = Math.max(NPY_HEADER_BYTES, Math.ceil((10 + dict.length + 1) / 64) * 64);
   const header = Buffer.alloc(total, 0x20);
   header.write('\x93NUMPY', 0, 'latin1');
   header[6] = 1;

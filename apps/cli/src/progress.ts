@@ -1,3 +1,17 @@
+import type { Parsed } from './args.js';
+import { oneOf, str } from './args.js';
+
+/**
+ * bar: a one-line bar redrawn in place; json: one JSON line per update ({progress, done, total,
+ * seconds, rssBytes}) for machines and tests; none: silent.
+ */
+export type ProgressMode = 'bar' | 'json' | 'none';
+
+/** The --progress option, defaulting to a bar only when stderr is a terminal (or BERTKIT_PROGRESS=1). */
+export function progressMode(p: Parsed): ProgressMode | undefined {
+  return str(p, 'progress') === undefined ? undefined : oneOf<ProgressMode>(p, 'progress', ['bar', 'json', 'none'], 'bar');
+}
+
 /**
  * A one-line progress bar on stderr (items/s and ETA), drawn only when stderr is a terminal (or
  * BERTKIT_PROGRESS=1), so logs and pipes stay clean.
@@ -5,19 +19,25 @@
 export class Progress {
   private readonly started = performance.now();
   private last = 0;
-  private readonly enabled: boolean;
+  private readonly mode: ProgressMode;
 
   constructor(
     private readonly label: string,
     private readonly unit: string,
-    enabled?: boolean,
+    mode?: boolean | ProgressMode,
   ) {
-    this.enabled = enabled ?? (process.stderr.isTTY === true || process.env.BERTKIT_PROGRESS === '1');
+    const auto = process.stderr.isTTY === true || process.env.BERTKIT_PROGRESS === '1';
+    this.mode = mode === undefined ? (auto ? 'bar' : 'none') : mode === true ? 'bar' : mode === false ? 'none' : mode;
   }
 
   update(done: number, total: number): void {
-    if (!this.enabled) return;
+    if (this.mode === 'none') return;
     const now = performance.now();
+    if (this.mode === 'json') {
+      const line = { progress: this.label, done, total: Number.isFinite(total) ? total : null, unit: this.unit, seconds: (now - this.started) / 1000, rssBytes: process.memoryUsage.rss() };
+      process.stderr.write(`${JSON.stringify(line)}\n`);
+      return;
+    }
     if (now - this.last < 100 && done < total) return;
     this.last = now;
     const seconds = (now - this.started) / 1000;
@@ -32,7 +52,7 @@ export class Progress {
   }
 
   done(): void {
-    if (this.enabled) process.stderr.write('\n');
+    if (this.mode === 'bar') process.stderr.write('\n');
   }
 }
 

@@ -1,7 +1,7 @@
 import { WordPieceTokenizer } from '@bertkit/wordpiece';
 import { flag, int, parseCommand, str } from './args.js';
 import { CliError } from './cli-error.js';
-import { readTexts } from './inputs.js';
+import { type TextInput, readTextStream } from './inputs.js';
 
 export const TOKENIZE_USAGE = `bertkit tokenize --tokenizer <tokenizer.json | vocab.txt | model dir> [<file> | - | --text <t>]
   One JSON line per input: {ids, tokens, offsets, type_ids, attention_mask, special_tokens_mask, word_ids},
@@ -12,7 +12,7 @@ export const TOKENIZE_USAGE = `bertkit tokenize --tokenizer <tokenizer.json | vo
   --max-length <n>     truncate (longest_first) to n tokens
   --header             skip the first line`;
 
-export function tokenizeCommand(argv: string[]): void {
+export async function tokenizeCommand(argv: string[]): Promise<void> {
   const p = parseCommand(
     argv,
     { tokenizer: { type: 'string' }, text: { type: 'string' }, 'text-pair': { type: 'string' }, pair: { type: 'boolean' }, 'max-length': { type: 'string' }, header: { type: 'boolean' } },
@@ -25,9 +25,11 @@ export function tokenizeCommand(argv: string[]): void {
   const maxLength = str(p, 'max-length') === undefined ? undefined : int(p, 'max-length', 0);
   const options = maxLength === undefined ? {} : { truncation: { maxLength } };
   const text = str(p, 'text');
-  const inputs = text !== undefined ? [str(p, 'text-pair') === undefined ? text : ([text, str(p, 'text-pair')] as [string, string])] : readTexts(p.positionals[0] ?? '-', { pairs: flag(p, 'pair'), header: flag(p, 'header') });
+  // Streamed: each line is tokenized and written as it arrives, so memory stays flat for any input.
+  const inputs: Iterable<TextInput> | AsyncIterable<TextInput> =
+    text !== undefined ? [str(p, 'text-pair') === undefined ? text : ([text, str(p, 'text-pair')] as [string, string])] : readTextStream(p.positionals[0] ?? '-', { pairs: flag(p, 'pair'), header: flag(p, 'header') });
   const out: string[] = [];
-  for (const input of inputs) {
+  for await (const input of inputs) {
     const e = typeof input === 'string' ? tokenizer.encode(input, null, options) : tokenizer.encode(input[0], input[1], options);
     out.push(
       JSON.stringify({ ids: e.ids, tokens: e.tokens, offsets: e.offsets, type_ids: e.typeIds, attention_mask: e.attentionMask, special_tokens_mask: e.specialTokensMask, word_ids: e.wordIds }),
