@@ -11,7 +11,6 @@ import { WordPieceTokenizer } from '@bertkit/wordpiece';
 import { BIN, SHARED } from './testing/paths.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conllQa } from '../../../packages/trainer/src/testing/conll-qa.js';
-import { type MockHub, startMockHub } from './testing/mock-hub.js';
 
 const TINY = join(SHARED, 'models', 'tiny-random-distilbert');
 const TINY_BERT = join(SHARED, 'models', 'tiny-random-bert');
@@ -226,97 +225,6 @@ describe('model tools', () => {
     expect(existsSync(join(work, 'rand', 'onnx', 'model_quantized.onnx'))).toBe(true);
     const e = await run(['embed', '--model', 'rand', '--quantized', '--output', 'q.npy', '--json', 'texts.txt']);
     expect(JSON.parse(e.stdout)).toMatchObject({ rows: 40, dim: 64 });
-  });
-});
-
-/** A repository as most on the Hub are: config, tokenizer and model.safetensors, no ONNX export. */
-function checkpointOnly(): string {
-  const dir = join(work, 'hub-checkpoint-only');
-  mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(TINY_BERT)) if (!['onnx', 'reference.json'].includes(f)) cpSync(join(TINY_BERT, f), join(dir, f), { recursive: true });
-  return dir;
-}
-
-describe('pull from a Hub', () => {
-  let hub: MockHub;
-  beforeAll(async () => {
-    hub = await startMockHub([
-      { id: 'bertkit-test/tiny-distilbert', dir: TINY, lfs: (f) => f.endsWith('.onnx') || f.endsWith('.safetensors') },
-      { id: 'bertkit-test/gated', dir: TINY, token: 'hf_secret' },
-      { id: 'bertkit-test/checkpoint-only', dir: checkpointOnly(), lfs: (f) => f.endsWith('.safetensors') },
-    ]);
-  });
-  afterAll(() => hub.close());
-
-  it('offline: fails fast with how to use a local directory instead', async () => {
-    const t0 = performance.now();
-    const r = await run(['pull', 'distilbert/distilbert-base-uncased']);
-    expectUserError(r, /cannot reach http:\/\/127\.0\.0\.1:9 .*Offline\? .*--model \/path\/to\/dir/);
-    expect(performance.now() - t0).toBeLessThan(10_000);
-    expectUserError(await run(['embed', '--model', 'distilbert/distilbert-base-uncased'], { input: 'x' }), /has not been pulled; run "bertkit pull distilbert\/distilbert-base-uncased"/);
-  });
-
-  it('downloads, resumes a cut download with Range, verifies sha256, honours tokens, then --model <id> works', async () => {
-    const hubEnv = { HF_ENDPOINT: hub.url };
-    hub.dropNext('onnx/model.onnx', 100_000);
-    const cut = await run(['pull', 'bertkit-test/tiny-distilbert'], { env: hubEnv });
-    expectUserError(cut, /download of onnx\/model\.onnx (interrupted|stopped).*run the same pull again to resume/);
-    const resumed = await run(['pull', 'bertkit-test/tiny-distilbert', '--json'], { env: hubEnv });
-    expect(resumed.code, resumed.stderr).toBe(0);
-    const report = JSON.parse(resumed.stdout);
-    expect(report.files.find((f: { file: string }) => f.file === 'onnx/model.onnx')).toMatchObject({ status: 'resumed' });
-    expect(report.files.find((f: { file: string }) => f.file === 'config.json')).toMatchObject({ status: 'cached' });
-    // The resolve URL and the CDN it redirects to both get the Range header.
-    // It resumes from what reached the disk before the cut (at most the 100,000 bytes sent).
-    const ranges = hub.requests.filter((r) => r.range).map((r) => Number(/^bytes=(\d+)-$/.exec(r.range!)?.[1]));
-    expect(ranges).toHaveLength(2);
-    expect(ranges[0]).toBe(ranges[1]);
-    expect(ranges[0]).toBeGreaterThan(0);
-    expect(ranges[0]).toBeLessThanOrEqual(100_000);
-    expect(readFileSync(join(report.dir, 'onnx/model.onnx')).equals(readFileSync(join(TINY, 'onnx/model.onnx')))).toBe(true);
-    expect(readdirSync(join(report.dir, 'onnx')).filter((f) => f.endsWith('.incomplete'))).toEqual([]);
-
-    const fromHub = await run(['embed', '--model', 'bertkit-test/tiny-distilbert', '--output', 'hub.f32', 'texts.txt']);
-    expect(fromHub.code, fromHub.stderr).toBe(0);
-    const local = await run(['embed', '--model', TINY, '--output', 'local.f32', 'texts.txt']);
-    expect(local.code).toBe(0);
-    expect(readFileSync(join(work, 'hub.f32')).equals(readFileSync(join(work, 'local.f32')))).toBe(true);
-
-    expectUserError(await run(['pull', 'bertkit-test/gated'], { env: hubEnv }), /access denied \(HTTP 401\); set HF_TOKEN/);
-    const gated = await run(['pull', 'bertkit-test/gated'], { env: { ...hubEnv, HF_TOKEN: 'hf_secret' } });
-    expect(gated.code, gated.stderr).toBe(0);
-    expect(hub.requests.filter((r) => r.path.includes('gated')).at(-1)?.auth).toBe('Bearer hf_secret');
-    expectUserError(await run(['pull', 'bertkit-test/missing'], { env: hubEnv }), /not found .*HTTP 404/);
-    expectUserError(await run(['pull', 'bertkit-test/tiny-distilbert', '--revision', 'v9'], { env: hubEnv }), /HTTP 404/);
-  });
-
-  it('a repository without an ONNX export: model.safetensors is downloaded and converted (and quantized with --quantized)', async () => {
-    const r = await run(['pull', 'bertkit-test/checkpoint-only', '--quantized', '--json'], { env: { HF_ENDPOINT: hub.url } });
-    expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout);
-    expect(report.files.map((f: { file: string; status: string }) => `${f.file} ${f.status}`)).toEqual(expect.arrayContaining(['model.safetensors downloaded', 'onnx/model.onnx converted', 'onnx/model_quantized.onnx quantized']));
-    const [a, b] = [await run(['embed', '--model', 'bertkit-test/checkpoint-only', '--output', 'ck.f32', 'texts.txt']), await run(['embed', '--model', TINY_BERT, '--output', 'ref.f32', 'texts.txt'])];
-    expect([a.code, b.code]).toEqual([0, 0]);
-    const [va, vb] = ['ck.f32', 'ref.f32'].map((f) => new Float32Array(readFileSync(join(work, f)).buffer.slice(0)));
-    expect(Math.max(...va!.map((v, k) => Math.abs(v - vb![k]!)))).toBeLessThan(1e-5);
-    expect((await run(['embed', '--model', 'bertkit-test/checkpoint-only', '--quantized', '--output', 'ckq.f32', 'texts.txt'])).code).toBe(0);
-  });
-
-  it('a download that stalls is given up after the stall timeout and resumes on the next pull', async () => {
-    const stallEnv = { HF_ENDPOINT: hub.url, BERTKIT_CACHE: join(work, 'cache-stall'), BERTKIT_HUB_STALL_MS: '500' };
-    hub.stallNext('onnx/model.onnx', 50_000);
-    const t0 = performance.now();
-    expectUserError(await run(['pull', 'bertkit-test/tiny-distilbert'], { env: stallEnv }), /download of onnx\/model\.onnx interrupted after .*no data for 0\.5 s.*run the same pull again to resume/);
-    expect(performance.now() - t0).toBeLessThan(10_000);
-    const again = await run(['pull', 'bertkit-test/tiny-distilbert', '--json'], { env: stallEnv });
-    expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout).files.find((f: { file: string }) => f.file === 'onnx/model.onnx').status).toBe('resumed');
-  });
-
-  it('a corrupted download is refused by its sha256 and removed', async () => {
-    const cacheEnv = { HF_ENDPOINT: hub.url, BERTKIT_CACHE: join(work, 'cache-corrupt') };
-    hub.corrupt('onnx/model.onnx');
-    expectUserError(await run(['pull', 'bertkit-test/tiny-distilbert'], { env: cacheEnv }), /sha256 [0-9a-f]+ does not match the Hub's [0-9a-f]+/);
   });
 });
 

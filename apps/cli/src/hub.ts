@@ -1,37 +1,116 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
+// What bertkit takes from a Hub repository and what it derives from it. The protocol and the shared
+// Hugging Face cache belong to @bertkit/hub; this file decides which files a model needs and keeps what
+// bertkit makes (converted or quantized graphs) outside the Hugging Face cache, under derived/.
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
+import { readGraphInfo } from '@bertkit/encoder';
+import { HubError, REPO_ID, type RevisionInfo, cachedSnapshot, hubSettings, resolveRevision, snapshotDownload } from '@bertkit/hub';
 import { convertCheckpoint, quantizeModel } from '@bertkit/onnx-builder';
 import { CliError } from './cli-error.js';
-import { Progress, formatBytes } from './progress.js';
+import { Progress } from './progress.js';
 
-/** Where pulled models live: BERTKIT_CACHE, else $XDG_CACHE_HOME/bertkit, else ~/.cache/bertkit. */
+/** bertkit's own cache (features, derived graphs): BERTKIT_CACHE, else $XDG_CACHE_HOME/bertkit, else ~/.cache/bertkit. */
 export function cacheRoot(): string {
   if (process.env.BERTKIT_CACHE) return process.env.BERTKIT_CACHE;
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'bertkit');
 }
 
 /** `org/name` or `name`, as the Hub spells repository ids. */
-export const HUB_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]*$/;
+export const HUB_ID = REPO_ID;
 
-function repoDir(id: string): string {
-  return join(cacheRoot(), 'models', id.replace('/', '--'));
+/** What a model is used for decides which graph outputs it needs. */
+export type ModelUse = 'embed' | 'task';
+const NEEDED: Record<ModelUse, string> = { embed: 'last_hidden_state', task: 'logits' };
+
+/** Graphs and weights bertkit can use, in order of preference. */
+const GRAPHS = ['onnx/model.onnx', 'model.onnx'];
+const WEIGHTS = ['model.safetensors', 'pytorch_model.bin'];
+/** Weights and exports bertkit does not read: never downloaded. */
+const NOT_NEEDED = /\.(onnx|onnx_data|safetensors|bin|h5|msgpack|ot|pt|pth|ckpt|tflite|mlmodel|gguf)$|^(onnx|openvino|coreml|tf|flax|train-reference)\//;
+/** An architecture with a task head: its ONNX export usually has the head's outputs only. */
+const TASK_ARCH = /For(SequenceClassification|TokenClassification|QuestionAnswering|MultipleChoice)$/;
+
+/** Where bertkit keeps what it derives from a commit of a repository (never inside the HF cache's snapshots). */
+export function derivedDir(id: string, commit: string): string {
+  return join(cacheRoot(), 'derived', id.split('/').join('--'), commit);
 }
 
-/** The snapshot directory of a pulled model at `revision` (a branch, tag or commit), or null if not pulled. */
-export function cachedSnapshot(id: string, revision = 'main'): string | null {
-  const repo = repoDir(id);
+/** The directory bertkit used before it shared the Hugging Face cache (~/.cache/bertkit/models/org--name). */
+function legacySnapshot(id: string, revision: string): string | null {
+  const repo = join(cacheRoot(), 'models', id.replace('/', '--'));
   const ref = join(repo, 'refs', revision);
   const commit = existsSync(ref) ? readFileSync(ref, 'utf8').trim() : revision;
   const dir = join(repo, 'snapshots', commit);
   return existsSync(join(dir, 'config.json')) ? dir : null;
 }
 
-interface Sibling {
-  rfilename: string;
-  size?: number;
-  lfs?: { sha256?: string; oid?: string; size?: number };
+/** The outputs of an ONNX graph, or null when the file is not one (a broken download, another format). */
+export function graphOutputs(file: string): string[] | null {
+  try {
+    return readGraphInfo(readFileSync(file)).outputs;
+  } catch {
+    return null;
+  }
+}
+
+const graphIn = (dir: string) => GRAPHS.map((g) => join(dir, g)).find((g) => existsSync(g));
+
+/**
+ * The model directory for a Hub id at a revision, from the caches only (no network, so HF_HUB_OFFLINE and
+ * models downloaded by Python work): a graph bertkit derived for that commit, else the snapshot itself if
+ * its ONNX graph has the outputs the use needs, else a graph converted now from the snapshot's weights.
+ * Null when the repository is in no cache.
+ */
+export function cachedModel(id: string, revision = 'main', use: ModelUse = 'embed'): string | null {
+  const snapshot = cachedSnapshot(id, revision);
+  if (!snapshot) {
+    const legacy = legacySnapshot(id, revision);
+    if (legacy) process.stderr.write(`note: using ${id} from bertkit's old cache (${legacy}); "bertkit pull ${id}" moves it to the Hugging Face cache\n`);
+    return legacy;
+  }
+  if (!existsSync(join(snapshot, 'config.json'))) return null;
+  const derived = derivedDir(id, basename(snapshot));
+  if (existsSync(join(derived, 'onnx', 'model.onnx'))) return derived;
+  const graph = graphIn(snapshot);
+  if (graph && graphOutputs(graph)?.includes(NEEDED[use])) return snapshot;
+  if (!WEIGHTS.some((w) => existsSync(join(snapshot, w)))) {
+    if (graph) throw new CliError('E_MODEL', `${id}: ${relative(snapshot, graph)} has no ${NEEDED[use]} output and the cache has no weights to convert; run "bertkit pull ${id}"`);
+    return null;
+  }
+  process.stderr.write(`note: ${id} ${graph ? `${relative(snapshot, graph)} has no ${NEEDED[use]} output` : 'has no ONNX graph'}: converting its weights once into ${derived}\n`);
+  convertInto(snapshot, derived);
+  return derived;
+}
+
+/**
+ * Converts a snapshot's weights into `derived` (written beside it and renamed, so no half-converted model
+ * is ever found), with the snapshot's other small files (tokenizer, sentence-transformers modules) copied.
+ */
+function convertInto(snapshot: string, derived: string): { bytes: number } {
+  const tmp = `${derived}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const r = convertCheckpoint(snapshot, { output: tmp });
+    for (const f of listFiles(snapshot)) {
+      if (NOT_NEEDED.test(f) || existsSync(join(tmp, f))) continue;
+      mkdirSync(join(tmp, f, '..'), { recursive: true });
+      cpSync(join(snapshot, f), join(tmp, f), { dereference: true });
+    }
+    rmSync(derived, { recursive: true, force: true });
+    renameSync(tmp, derived);
+    return { bytes: r.bytes };
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => relative(dir, join(e.parentPath, e.name)));
 }
 
 export interface PullOptions {
@@ -39,169 +118,140 @@ export interface PullOptions {
   quantized?: boolean;
   token?: string;
   endpoint?: string;
+  /** embed (default): the graph must output last_hidden_state; task: logits. */
+  use?: ModelUse;
   /** Progress on stderr; default when stderr is a terminal. */
   progress?: boolean;
 }
+
+export type PullStatus = 'downloaded' | 'resumed' | 'cached' | 'converted' | 'quantized';
 
 export interface PullReport {
   id: string;
   revision: string;
   commit: string;
+  /** The model directory to use: the snapshot in the Hugging Face cache, or bertkit's derived directory. */
   dir: string;
-  /** 'converted' / 'quantized': made here from the downloaded weights (the repository had no such file). */
-  files: Array<{ file: string; bytes: number; status: 'downloaded' | 'resumed' | 'cached' | 'converted' | 'quantized'; sha256: string | null }>;
+  /** snapshots/<commit> in the Hugging Face cache. */
+  snapshot: string;
+  files: Array<{ file: string; bytes: number; status: PullStatus; sha256: string | null }>;
+  /** Decisions worth telling (a graph without the needed outputs, a conversion). */
+  notes: string[];
 }
 
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json'];
+/** HubError (and anything else thrown while pulling) as the one-line user error the CLI prints. */
+function userError(error: unknown, endpoint: string): unknown {
+  if (!(error instanceof HubError)) return error;
+  if (error.code === 'E_UNREACHABLE') {
+    return new CliError(
+      'E_OFFLINE',
+      `${error.message}. Offline? A model already in the Hugging Face cache works with HF_HUB_OFFLINE=1; or download it elsewhere (config.json, tokenizer files, onnx/model.onnx) and pass its directory as --model /path/to/dir, or set HF_ENDPOINT to a reachable mirror (now ${endpoint})`,
+    );
+  }
+  return new CliError('E_HUB', error.message);
+}
+
+const numberEnv = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
 
 /**
- * Downloads what bertkit needs from a Hugging Face repository: config.json, the tokenizer files and the
- * ONNX graph (and its quantized sibling, and external-data files), through the Hub's resolve URLs.
- * Partial files resume with a Range request; sizes and LFS sha256 sums are verified before a file is
- * moved into the snapshot.
+ * Downloads what bertkit needs from a Hugging Face repository into the shared Hugging Face cache:
+ * config.json, tokenizer and module files, and the ONNX graph if it has the outputs the use needs (decided
+ * from config.json's architectures first, checked after the download), else the weights, converted into
+ * bertkit's derived directory.
  */
 export async function pull(id: string, options: PullOptions = {}): Promise<PullReport> {
   if (!HUB_ID.test(id)) throw new CliError('E_USAGE', `"${id}" is not a Hub repository id (org/name)`);
-  const endpoint = (options.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, '');
-  const token = options.token ?? process.env.HF_TOKEN ?? process.env.HUGGING_FACE_HUB_TOKEN;
+  const settings = hubSettings();
+  const endpoint = (options.endpoint ?? settings.endpoint).replace(/\/+$/, '');
   const revision = options.revision ?? 'main';
-  const headers: Record<string, string> = { 'user-agent': 'bertkit' };
-  if (token) headers.authorization = `Bearer ${token}`;
-
-  const info = (await request(`${endpoint}/api/models/${id}/revision/${encodeURIComponent(revision)}?blobs=true`, headers, endpoint, id)) as Response;
-  const meta = (await info.json()) as { sha?: string; siblings?: Sibling[] };
-  const commit = meta.sha ?? revision;
-  const siblings = new Map((meta.siblings ?? []).map((s) => [s.rfilename, s]));
-  const wanted = ['config.json', ...TOKENIZER_FILES].filter((f) => siblings.has(f));
-  if (!siblings.has('config.json')) throw new CliError('E_HUB', `${id}@${revision} has no config.json: not a transformers model repository`);
-  if (!TOKENIZER_FILES.some((f) => siblings.has(f))) throw new CliError('E_HUB', `${id}@${revision} has no tokenizer files (tokenizer.json or vocab.txt)`);
-  const graph = ['onnx/model.onnx', 'model.onnx'].find((f) => siblings.has(f));
-  // Most checkpoints on the Hub have no ONNX export: their safetensors weights are converted here.
-  const convert = !graph && siblings.has('model.safetensors');
-  if (!graph && !convert) throw new CliError('E_HUB', `${id}@${revision} has neither an ONNX export (onnx/model.onnx) nor model.safetensors to convert`);
-  wanted.push(graph ?? 'model.safetensors');
-  const quantizedFile = ['onnx/model_quantized.onnx', 'model_quantized.onnx'].find((f) => siblings.has(f));
-  if (options.quantized && quantizedFile) wanted.push(quantizedFile);
-  for (const f of [...wanted]) if (siblings.has(`${f}_data`)) wanted.push(`${f}_data`);
-
-  const dir = join(repoDir(id), 'snapshots', commit);
-  const report: PullReport = { id, revision, commit, dir, files: [] };
-  for (const file of wanted) {
-    const s = siblings.get(file) as Sibling;
-    const size = s.lfs?.size ?? s.size;
-    const sha256 = s.lfs?.sha256 ?? s.lfs?.oid ?? null;
-    const target = join(dir, file);
-    if (existsSync(target) && (size === undefined || statSync(target).size === size)) {
-      report.files.push({ file, bytes: statSync(target).size, status: 'cached', sha256 });
-      continue;
-    }
-    const status = await download(`${endpoint}/${id}/resolve/${commit}/${file}`, target, { headers, size, sha256, endpoint, id, file, progress: options.progress });
-    report.files.push({ file, bytes: statSync(target).size, status, sha256 });
+  const use = options.use ?? 'embed';
+  if (settings.offline) {
+    const dir = cachedModel(id, revision, use);
+    if (!dir) throw new CliError('E_OFFLINE', `HF_HUB_OFFLINE is set and ${id}@${revision} is not in the Hugging Face cache (${settings.cacheDir})`);
+    const snapshot = cachedSnapshot(id, revision) ?? dir;
+    return { id, revision, commit: basename(snapshot), dir, snapshot, files: [], notes: ['HF_HUB_OFFLINE: served from the cache without a request'] };
   }
-  if (convert && !existsSync(join(dir, 'onnx', 'model.onnx'))) {
-    const r = convertCheckpoint(dir);
-    report.files.push({ file: 'onnx/model.onnx', bytes: r.bytes, status: 'converted', sha256: null });
-  }
-  if (options.quantized && !quantizedFile && !existsSync(join(dir, 'onnx', 'model_quantized.onnx'))) {
-    const q = quantizeModel(join(dir, 'onnx', 'model.onnx'));
-    report.files.push({ file: 'onnx/model_quantized.onnx', bytes: q.outputBytes, status: 'quantized', sha256: null });
-  }
-  mkdirSync(join(repoDir(id), 'refs'), { recursive: true });
-  writeFileSync(join(repoDir(id), 'refs', revision), commit);
-  return report;
-}
-
-/** No answer (headers) within this long: the endpoint is unreachable. */
-const CONNECT_MS = 20_000;
-/** No bytes of a body for this long (BERTKIT_HUB_STALL_MS): the download stalled. */
-const stallMs = () => Number(process.env.BERTKIT_HUB_STALL_MS) || 60_000;
-
-/**
- * A GET whose headers must arrive within CONNECT_MS; the body may take as long as it needs while bytes
- * keep coming (`watch` re-arms the stall timer on each chunk), so a large file on a slow line is not cut.
- */
-async function request(url: string, headers: Record<string, string>, endpoint: string, id: string, init: { range?: number; watch?: (arm: () => void) => void } = {}): Promise<Response> {
-  let response: Response;
-  const controller = new AbortController();
-  // Unref'd: a timer left armed after the body ends must not keep the process alive (aborting a finished
-  // fetch does nothing).
-  let timer = setTimeout(() => controller.abort(new Error(`no answer within ${CONNECT_MS / 1000} s`)), CONNECT_MS).unref();
-  init.watch?.(() => {
-    clearTimeout(timer);
-    timer = setTimeout(() => controller.abort(new Error(`no data for ${stallMs() / 1000} s`)), stallMs()).unref();
-  });
+  const hub = {
+    endpoint,
+    ...(options.token ? { token: options.token } : {}),
+    ...(numberEnv('BERTKIT_HUB_STALL_MS') ? { stallTimeoutMs: numberEnv('BERTKIT_HUB_STALL_MS') } : {}),
+    ...(numberEnv('BERTKIT_HUB_RETRY_MS') !== undefined ? { baseDelayMs: numberEnv('BERTKIT_HUB_RETRY_MS'), maxDelayMs: 8 * (numberEnv('BERTKIT_HUB_RETRY_MS') as number) } : {}),
+    ...(numberEnv('BERTKIT_HUB_RETRIES') !== undefined ? { retries: numberEnv('BERTKIT_HUB_RETRIES') } : {}),
+  };
   try {
-    response = await fetch(url, { headers: init.range ? { ...headers, range: `bytes=${init.range}-` } : headers, redirect: 'follow', signal: controller.signal });
-    if (!init.watch) clearTimeout(timer);
-  } catch (cause) {
-    clearTimeout(timer);
-    const reason = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).name;
-    throw new CliError(
-      'E_OFFLINE',
-      `cannot reach ${endpoint} (${reason}). Offline? Download the model elsewhere (config.json, tokenizer files, onnx/model.onnx) and pass its directory as --model /path/to/dir, or set HF_ENDPOINT to a reachable mirror`,
-    );
+    const info = await resolveRevision(id, revision, hub);
+    const present = new Set(info.files.map((f) => f.path));
+    if (!present.has('config.json')) throw new CliError('E_HUB', `${id}@${revision} has no config.json: not a transformers model repository`);
+    if (!['tokenizer.json', 'vocab.txt', 'vocab.json'].some((f) => present.has(f))) throw new CliError('E_HUB', `${id}@${revision} has no tokenizer files (tokenizer.json, vocab.txt or vocab.json)`);
+    const report: PullReport = { id, revision, commit: info.commit, dir: '', snapshot: '', files: [], notes: [] };
+    const fetch = async (files: string[], label: string) => {
+      const progress = new Progress(`${id} ${label}`, 'MB', options.progress);
+      const resolved: RevisionInfo = { ...info, files: info.files.filter((f) => files.includes(f.path)) };
+      const snap = await snapshotDownload(id, { ...hub, revision, resolved, onProgress: (p) => progress.update(Math.round(p.bytes / 1e5) / 10, Math.round((p.total ?? Number.NaN) / 1e5) / 10) });
+      progress.done();
+      report.snapshot = snap.dir;
+      for (const f of snap.files) report.files.push(f);
+      return snap.dir;
+    };
+    const small = info.files.filter((f) => !NOT_NEEDED.test(f.path) && !f.path.endsWith('reference.json') && (f.size ?? 0) < 50e6).map((f) => f.path);
+    const snapshot = await fetch(small, 'config and tokenizer');
+    const architectures = readArchitectures(join(snapshot, 'config.json'));
+    const graph = GRAPHS.find((g) => present.has(g));
+    const weights = WEIGHTS.find((w) => present.has(w));
+    // A task model's ONNX export (optimum's default for …ForSequenceClassification) has only logits:
+    // for embeddings, take the weights instead of downloading a graph that would be thrown away.
+    const predictedUnfit = use === 'embed' && architectures.some((a) => TASK_ARCH.test(a));
+    let useGraph = Boolean(graph && !(predictedUnfit && weights));
+    if (graph && !useGraph) report.notes.push(`${graph} of a ${architectures.join('/')} repository is a task export without last_hidden_state: using ${weights} instead`);
+    if (useGraph && graph) {
+      await fetch([graph, `${graph}_data`, ...(options.quantized ? ['onnx/model_quantized.onnx', 'model_quantized.onnx'] : [])].filter((f) => present.has(f)), graph);
+      const outputs = graphOutputs(join(snapshot, graph));
+      if (!outputs?.includes(NEEDED[use])) {
+        if (!weights) throw new CliError('E_HUB', `${id}@${revision}: ${graph} has no ${NEEDED[use]} output (it has ${outputs?.join(', ') || 'none'}) and the repository has no weights to convert`);
+        report.notes.push(`${graph} has no ${NEEDED[use]} output (it has ${outputs?.join(', ')}): converting ${weights} instead`);
+        useGraph = false;
+      }
+    }
+    if (!useGraph) {
+      if (!weights) throw new CliError('E_HUB', `${id}@${revision} has neither an ONNX export (onnx/model.onnx) nor weights (model.safetensors, pytorch_model.bin) to convert`);
+      await fetch([weights], weights);
+    }
+    report.dir = useGraph ? snapshot : derivedDir(id, info.commit);
+    if (!useGraph && !existsSync(join(report.dir, 'onnx', 'model.onnx'))) {
+      const r = convertInto(snapshot, report.dir);
+      report.files.push({ file: 'onnx/model.onnx', bytes: r.bytes, status: 'converted', sha256: null });
+      report.notes.push(`converted ${weights} into ${report.dir} (outside the Hugging Face cache)`);
+    }
+    const hasQuantized = ['onnx/model_quantized.onnx', 'model_quantized.onnx'].some((f) => existsSync(join(report.dir, f)));
+    if (options.quantized && !hasQuantized) {
+      // Never write into a snapshot: a quantized graph made from the repository's own export goes to derived/ too.
+      if (useGraph) {
+        report.dir = derivedDir(id, info.commit);
+        if (!existsSync(join(report.dir, 'onnx', 'model.onnx'))) copyModel(snapshot, report.dir);
+      }
+      const q = quantizeModel(join(report.dir, 'onnx', 'model.onnx'));
+      report.files.push({ file: 'onnx/model_quantized.onnx', bytes: q.outputBytes, status: 'quantized', sha256: null });
+    }
+    return report;
+  } catch (error) {
+    throw userError(error, endpoint);
   }
-  if (response.status === 401 || response.status === 403) throw new CliError('E_HUB', `${id}: access denied (HTTP ${response.status}); set HF_TOKEN for a gated or private repository`);
-  if (response.status === 404) throw new CliError('E_HUB', `${id}: not found on ${endpoint} (HTTP 404): check the repository id and --revision`);
-  if (!response.ok) throw new CliError('E_HUB', `${url}: HTTP ${response.status} ${response.statusText}`);
-  return response;
 }
 
-async function download(
-  url: string,
-  target: string,
-  o: { headers: Record<string, string>; size: number | undefined; sha256: string | null; endpoint: string; id: string; file: string; progress: boolean | undefined },
-): Promise<'downloaded' | 'resumed'> {
-  mkdirSync(dirname(target), { recursive: true });
-  const partial = `${target}.incomplete`;
-  let have = existsSync(partial) ? statSync(partial).size : 0;
-  if (o.size !== undefined && have > o.size) {
-    rmSync(partial);
-    have = 0;
-  }
-  let arm: () => void = () => {};
-  const response = await request(url, o.headers, o.endpoint, o.id, { ...(have > 0 ? { range: have } : {}), watch: (a) => (arm = a) });
-  arm();
-  // A server that ignores Range answers 200 with the whole file: start over rather than append.
-  const resumed = have > 0 && response.status === 206;
-  if (!resumed) have = 0;
-  const total = o.size ?? (Number(response.headers.get('content-length')) || Number.NaN) + have;
-  const progress = new Progress(`${o.id}/${o.file}`, 'MB', o.progress);
-  const out = createWriteStream(partial, { flags: resumed ? 'a' : 'w' });
-  let got = have;
+/** A snapshot's files, dereferenced, into a derived directory (written beside it and renamed). */
+function copyModel(snapshot: string, dir: string): void {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  cpSync(snapshot, tmp, { recursive: true, dereference: true });
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+}
+
+function readArchitectures(config: string): string[] {
   try {
-    if (!response.body) throw new CliError('E_HUB', `${url}: empty response`);
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      arm();
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
-      got += chunk.length;
-      progress.update(Math.round(got / 1e5) / 10, Math.round(total / 1e5) / 10);
-    }
-  } catch (cause) {
-    await new Promise<void>((r) => out.end(() => r()));
-    progress.done();
-    if (cause instanceof CliError) throw cause;
-    throw new CliError('E_HUB', `download of ${o.file} interrupted after ${formatBytes(got)} (${(cause as Error).message}); run the same pull again to resume`);
+    const a = (JSON.parse(readFileSync(config, 'utf8')) as { architectures?: unknown }).architectures;
+    return Array.isArray(a) ? a.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    throw new CliError('E_HUB', `${config}: not valid JSON`);
   }
-  await new Promise<void>((r) => out.end(() => r()));
-  progress.done();
-  const bytes = statSync(partial).size;
-  if (o.size !== undefined && bytes !== o.size) {
-    throw new CliError('E_HUB', `download of ${o.file} stopped at ${formatBytes(bytes)} of ${formatBytes(o.size)}; run the same pull again to resume`);
-  }
-  if (o.sha256) {
-    const digest = await sha256File(partial);
-    if (digest !== o.sha256) {
-      rmSync(partial);
-      throw new CliError('E_HUB', `${o.file}: sha256 ${digest} does not match the Hub's ${o.sha256}; the damaged file was removed, pull again`);
-    }
-  }
-  renameSync(partial, target);
-  return resumed ? 'resumed' : 'downloaded';
-}
-
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }

@@ -2,14 +2,15 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Encoder, type LoadOptions } from '@bertkit/encoder';
 import { CliError } from './cli-error.js';
-import { HUB_ID, cachedSnapshot } from './hub.js';
+import { HUB_ID, type ModelUse, cachedModel } from './hub.js';
 import { findShared } from '@bertkit/shared-data';
 
 /**
- * What a --model argument names: a model directory, an .onnx file, or a Hub id pulled before
- * (`org/name` or `org/name@revision`), resolved to a local path.
+ * What a --model argument names: a model directory, an .onnx file, or a Hub id in the Hugging Face cache
+ * (`org/name` or `org/name@revision`; pulled by bertkit or downloaded by Python), resolved to a local path
+ * without the network. `use` says which graph outputs are needed (embed: last_hidden_state).
  */
-export function resolveModel(arg: string): string {
+export function resolveModel(arg: string, use: ModelUse = 'embed'): string {
   if (existsSync(arg)) {
     const s = statSync(arg);
     if (s.isDirectory() && !existsSync(join(arg, 'config.json'))) {
@@ -20,9 +21,12 @@ export function resolveModel(arg: string): string {
   }
   const [id, revision] = arg.split('@') as [string, string | undefined];
   if (HUB_ID.test(id) && !arg.startsWith('.') && !arg.startsWith('/')) {
-    const dir = cachedSnapshot(id, revision ?? 'main');
+    const dir = cachedModel(id, revision ?? 'main', use);
     if (dir) return dir;
-    throw new CliError('E_MODEL', `model "${arg}" is not a local path and has not been pulled; run "bertkit pull ${id}${revision ? ` --revision ${revision}` : ''}" or pass a model directory`);
+    throw new CliError(
+      'E_MODEL',
+      `model "${arg}" is not a local path and has not been pulled (not in the Hugging Face cache); run "bertkit pull ${id}${revision ? ` --revision ${revision}` : ''}" or pass a model directory`,
+    );
   }
   throw new CliError('E_MODEL', `${arg}: no such model directory or .onnx file`);
 }

@@ -26,6 +26,7 @@ export interface MockRepo {
 export interface MockRequest {
   server: 'hub' | 'cdn';
   method: string;
+  /** As sent, percent-encoding kept. */
   path: string;
   range: string | undefined;
   auth: string | undefined;
@@ -188,7 +189,7 @@ export async function startMockHub(repos: MockRepo[]): Promise<MockHub> {
   const hub: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://hub');
     const raw = url.pathname;
-    log('hub', req, res, decodeURIComponent(raw));
+    log('hub', req, res, raw);
     const api = /^\/api\/models\/([^/]+\/[^/]+|[^/]+)\/(revision|tree)\/([^/]+)(?:\/.*)?$/.exec(raw);
     const resolve = /^\/([^/]+\/[^/]+|[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(raw);
     const id = api?.[1] ?? resolve?.[1];
