@@ -1,9 +1,11 @@
-import type { EncoderShape, WeightSource } from '../bert-graph.js';
+import { relativePositionBucket } from '../blocks/relative-position.js';
+import type { WeightSource } from '../blocks/graph-context.js';
+import type { EncoderShape } from '../spec.js';
 
 /**
- * The BertModel / DistilBertModel forward pass written out plainly in TypeScript (float64 accumulation,
- * no batching, no tricks), as an independent check of the ONNX graph at sizes where no PyTorch reference
- * exists here. Returns every hidden state, [layers + 1][length * hidden].
+ * The forward pass of every family written out plainly in TypeScript (float64 accumulation, no batching,
+ * no tricks, its own copy of the key names), as an independent check of the ONNX graph at sizes and for
+ * families (MPNet) where no PyTorch reference exists here. Returns every hidden state, [layers + 1][length * hidden].
  */
 export function referenceForward(shape: EncoderShape, weights: WeightSource, prefix: string, ids: number[], typeIds?: number[]): Float32Array[] {
   const H = shape.hidden;
@@ -11,19 +13,23 @@ export function referenceForward(shape: EncoderShape, weights: WeightSource, pre
   const heads = shape.heads;
   const d = H / heads;
   const w = (name: string) => weights.read(prefix + name);
-  const bert = shape.arch === 'bert';
+  const E = shape.embeddingSize;
+  const paddingOffset = ['roberta', 'xlm-roberta', 'camembert', 'mpnet'].includes(shape.arch);
   const word = w('embeddings.word_embeddings.weight');
   const pos = w('embeddings.position_embeddings.weight');
-  const types = bert ? w('embeddings.token_type_embeddings.weight') : null;
-  let x = new Float64Array(n * H);
+  const types = shape.typeVocab > 0 ? w('embeddings.token_type_embeddings.weight') : null;
+  // RoBERTa / MPNet: create_position_ids_from_input_ids, positions over non-pad tokens after padding_idx.
+  let counted = 0;
+  const positionIds = ids.map((id, t) => (paddingOffset ? (id === shape.padTokenId ? shape.padTokenId : shape.padTokenId + ++counted) : t));
+  let x = new Float64Array(n * E);
   for (let t = 0; t < n; t++) {
-    for (let j = 0; j < H; j++) {
-      let v = (word[(ids[t] as number) * H + j] as number) + (pos[t * H + j] as number);
-      if (types) v += types[(typeIds?.[t] ?? 0) * H + j] as number;
-      x[t * H + j] = v;
+    for (let j = 0; j < E; j++) {
+      let v = (word[(ids[t] as number) * E + j] as number) + (pos[(positionIds[t] as number) * E + j] as number);
+      if (types) v += types[(typeIds?.[t] ?? 0) * E + j] as number;
+      x[t * E + j] = v;
     }
   }
-  const layerNorm = (v: Float64Array, key: string) => {
+  const layerNorm = (v: Float64Array, key: string, H = shape.hidden) => {
     const g = w(`${key}.weight`);
     const b = w(`${key}.bias`);
     const out = new Float64Array(v.length);
@@ -72,10 +78,22 @@ export function referenceForward(shape: EncoderShape, weights: WeightSource, pre
     }
     return z < 0 ? -r : r;
   };
-  const names = bert
-    ? { layer: (l: number) => `encoder.layer.${l}.`, q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', o: 'attention.output.dense', ln1: 'attention.output.LayerNorm', f1: 'intermediate.dense', f2: 'output.dense', ln2: 'output.LayerNorm' }
-    : { layer: (l: number) => `transformer.layer.${l}.`, q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', o: 'attention.out_lin', ln1: 'sa_layer_norm', f1: 'ffn.lin1', f2: 'ffn.lin2', ln2: 'output_layer_norm' };
-  x = layerNorm(x, 'embeddings.LayerNorm');
+  const gelu = (z: number) =>
+    shape.activation === 'gelu' ? 0.5 * z * (1 + erf(z / Math.SQRT2)) : 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z ** 3)));
+  const albertGroup = (l: number) => `encoder.albert_layer_groups.${Math.floor(l / (shape.layers / shape.hiddenGroups))}.albert_layers.0.`;
+  const names =
+    shape.arch === 'distilbert'
+      ? { layer: (l: number) => `transformer.layer.${l}.`, q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', o: 'attention.out_lin', ln1: 'sa_layer_norm', f1: 'ffn.lin1', f2: 'ffn.lin2', ln2: 'output_layer_norm' }
+      : shape.arch === 'albert'
+        ? { layer: albertGroup, q: 'attention.query', k: 'attention.key', v: 'attention.value', o: 'attention.dense', ln1: 'attention.LayerNorm', f1: 'ffn', f2: 'ffn_output', ln2: 'full_layer_layer_norm' }
+        : shape.arch === 'mpnet'
+          ? { layer: (l: number) => `encoder.layer.${l}.`, q: 'attention.attn.q', k: 'attention.attn.k', v: 'attention.attn.v', o: 'attention.attn.o', ln1: 'attention.LayerNorm', f1: 'intermediate.dense', f2: 'output.dense', ln2: 'output.LayerNorm' }
+          : { layer: (l: number) => `encoder.layer.${l}.`, q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', o: 'attention.output.dense', ln1: 'attention.output.LayerNorm', f1: 'intermediate.dense', f2: 'output.dense', ln2: 'output.LayerNorm' };
+  x = layerNorm(x, 'embeddings.LayerNorm', E);
+  const projection = shape.arch === 'albert' ? 'encoder.embedding_hidden_mapping_in' : shape.arch === 'electra' && E !== H ? 'embeddings_project' : null;
+  if (projection) x = linear(x, projection, H, E);
+  // MPNet: bias[h][a][b] = relative_attention_bias[bucket(b - a)][h], the same for every layer.
+  const relative = shape.arch === 'mpnet' ? w('encoder.relative_attention_bias.weight') : null;
   const states = [Float32Array.from(x)];
   for (let l = 0; l < shape.layers; l++) {
     const p = names.layer(l);
@@ -90,7 +108,7 @@ export function referenceForward(shape: EncoderShape, weights: WeightSource, pre
         for (let b = 0; b < n; b++) {
           let s = 0;
           for (let j = 0; j < d; j++) s += (q[a * H + h * d + j] as number) * (k[b * H + h * d + j] as number);
-          scores[b] = s / Math.sqrt(d);
+          scores[b] = s / Math.sqrt(d) + (relative ? (relative[relativePositionBucket(b - a) * heads + h] as number) : 0);
           max = Math.max(max, scores[b] as number);
         }
         let sum = 0;
@@ -110,8 +128,7 @@ export function referenceForward(shape: EncoderShape, weights: WeightSource, pre
     const x1 = layerNorm(attention, p + names.ln1);
     const hidden = linear(x1, p + names.f1, shape.intermediate, H);
     for (let i = 0; i < hidden.length; i++) {
-      const z = hidden[i] as number;
-      hidden[i] = 0.5 * z * (1 + erf(z / Math.SQRT2));
+      hidden[i] = gelu(hidden[i] as number);
     }
     const out = linear(hidden, p + names.f2, H, shape.intermediate);
     for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (x1[i] as number);
