@@ -73,7 +73,7 @@ export class PytorchBinFile {
       const text = (name: string) => (zip.entries.has(name) ? zip.readEntry(name).toString('utf8').trim() : undefined);
       const order = text(`${archive}byteorder`) ?? 'little';
       if (order !== 'little' && order !== 'big') throw new PytorchBinError('E_BAD_ZIP', path, `${archive}byteorder says ${JSON.stringify(order)}, expected little or big`);
-      const root = unpickle(zip.readEntry(`${archive}data.pkl`), { file: path, resolveGlobal: resolveTorchGlobal, persistentLoad: storageFromPersistentId });
+      const root = unpickle(zip.readEntry(`${archive}data.pkl`), { file: path, resolveGlobal: resolveTorchGlobal, persistentLoad: storageFromPersistentId, acceptsBuild: isTensorRef });
       if (!(root instanceof PyDict)) throw new PytorchBinError('E_UNSUPPORTED_CHECKPOINT', path, `data.pkl holds a ${describe(root)}, not a state dict`);
       const tensors = new Map<string, PytorchTensorEntry>();
       const ignored: string[] = [];

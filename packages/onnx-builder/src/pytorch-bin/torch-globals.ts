@@ -73,6 +73,8 @@ export function resolveTorchGlobal(module: string, name: string): PickleGlobal |
     if (name === '_rebuild_tensor_v2' || name === '_rebuild_tensor') return fn(rebuildTensor);
     if (name === '_rebuild_parameter' || name === '_rebuild_parameter_with_state') return fn(rebuildParameter);
   }
+  if (module === 'torch._tensor' && name === '_rebuild_from_type_v2') return fn(rebuildFromType);
+  if ((module === 'torch' && name === 'Tensor') || (module === 'torch.nn.parameter' && name === 'Parameter')) return { module, name };
   if (module === 'torch') {
     // Maps, not objects: `torch.constructor` must not find Object.prototype.constructor.
     const dtype = STORAGE_DTYPES.get(name) ?? TORCH_DTYPES.get(name);
@@ -118,6 +120,19 @@ function rebuildTensor(args: readonly unknown[]): TensorRef {
 function rebuildParameter(args: readonly unknown[]): TensorRef {
   if (!isTensorRef(args[0])) throw new TypeError(`first argument must be a tensor, got ${describe(args[0])}`);
   return args[0];
+}
+
+/**
+ * _rebuild_from_type_v2(func, type, args, state): how torch pickles a Tensor or Parameter that carries
+ * Python attributes. Only plain tensor types pass; the attributes are dropped.
+ */
+function rebuildFromType(args: readonly unknown[]): TensorRef {
+  const [func, type, inner] = args;
+  if (!isGlobal(type) || (type.name !== 'Tensor' && type.name !== 'Parameter')) throw new TypeError(`tensor type must be torch.Tensor or Parameter, got ${describe(type)}`);
+  if (!isGlobal(func) || !func.call || !Array.isArray(inner)) throw new TypeError('needs a rebuild function and its arguments');
+  const tensor = func.call(inner);
+  if (!isTensorRef(tensor)) throw new TypeError(`${func.module}.${func.name} did not rebuild a tensor`);
+  return tensor;
 }
 
 function isCount(value: unknown): value is number {

@@ -50,6 +50,18 @@ describe('stack, memo and integer opcodes', () => {
   });
 });
 
+it('a hostile 2 MB LONG4 is decoded in linear time', () => {
+  const n = 2 * 1024 * 1024;
+  const bytes = new Uint8Array(2 + 5 + n + 1);
+  bytes.set([0x80, 2, 0x8b, 0, 0, 0x20, 0]); // LONG4, length 2^21 little-endian
+  bytes[7 + n - 1] = 0x40;
+  bytes[7 + n] = 0x2e;
+  const started = performance.now();
+  const value = load(bytes);
+  expect(performance.now() - started).toBeLessThan(2000);
+  expect(value).toBe(1n << BigInt(8 * n - 2));
+});
+
 describe('malformed pickles: E_BAD_PICKLE with the byte offset', () => {
   it.each([
     ['a missing memo entry', [0x80, 2, 0x68, 3, 0x2e]],

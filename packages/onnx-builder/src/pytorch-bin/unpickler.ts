@@ -23,6 +23,8 @@ export interface UnpickleOptions {
   resolveGlobal(module: string, name: string): PickleGlobal | undefined;
   /** BINPERSID / PERSID; absent means the pickle may not use persistent ids. */
   persistentLoad?(pid: unknown): unknown;
+  /** Objects (besides dicts) that BUILD may target; their state is dropped, never applied. */
+  acceptsBuild?(target: unknown): boolean;
 }
 
 const MARK = Symbol('mark');
@@ -186,8 +188,8 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
         // LONG4
         const n = op === 0x8a ? u8() : u32();
         const b = bytes(n);
-        let v = 0n;
-        for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i] as number);
+        // Through hex, not a shift per byte: that would be quadratic in a hostile multi-megabyte LONG4.
+        let v = n === 0 ? 0n : BigInt(`0x${Buffer.from(b).reverse().toString('hex')}`);
         if (n > 0 && (b[n - 1] as number) & 0x80) v -= 1n << BigInt(8 * n);
         stack.push(int(v));
         break;
@@ -392,11 +394,11 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
         break;
       }
       case 0x62: {
-        // BUILD: state is data; only dicts keep it (a state dict's _metadata)
+        // BUILD: state is data; dicts keep it (a state dict's _metadata), tensors drop it
         const state = pop();
         const target = top();
         if (target instanceof PyDict) target.attributes = state;
-        else throw bad(`BUILD on a ${describe(target)}`);
+        else if (!options.acceptsBuild?.(target)) throw bad(`BUILD on a ${describe(target)}`);
         break;
       }
       case 0x51: // BINPERSID

@@ -84,7 +84,9 @@ describe('malicious data.pkl is refused, nothing runs', () => {
   it.each([
     ['torch', 'load'],
     ['torch._utils', '_rebuild_wrapper_subclass'],
-    ['torch._utils', '_rebuild_from_type_v2'],
+    ['torch._utils', '_rebuild_qtensor'],
+    ['torch._tensor', '_rebuild_from_type_v2_'],
+    ['torch.nn.parameter', 'Parameters'],
     ['torch.serialization', '_get_layout'],
     ['torch', 'constructor'],
     ['torch', '__proto__'],
