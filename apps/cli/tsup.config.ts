@@ -1,4 +1,18 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+// Workspace packages that are not published (private: @bertkit/shared-data, which finds ../shared for
+// the demo, and any other) are bundled into dist/main.js, so the published CLI depends on nothing
+// unpublished; they are devDependencies of the CLI for that reason (package.test.ts checks both).
+const root = new URL('../../packages/', import.meta.url);
+const privatePackages = readdirSync(root).flatMap((dir) => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL(`${dir}/package.json`, root), 'utf8')) as { name: string; private?: boolean };
+    return pkg.private ? [pkg.name] : [];
+  } catch {
+    return [];
+  }
+});
 
 export default defineConfig({
   entry: ['src/main.ts'],
@@ -7,7 +21,5 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   banner: { js: '#!/usr/bin/env node' },
-  // @bertkit/shared-data (finding ../shared for the demo and the stand-in model) is private and a few
-  // lines: bundled into main.js so the published CLI depends on nothing unpublished.
-  noExternal: ['@bertkit/shared-data'],
+  noExternal: privatePackages,
 });

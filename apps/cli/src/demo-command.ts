@@ -30,7 +30,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const say = (s: string) => (json ? process.stderr.write(`${s}\n`) : console.log(s));
   const shared = findShared();
   const dataDir = str(p, 'data') ?? (shared ? join(shared, 'data', 'sst2') : null);
-  if (!dataDir || !existsSync(join(dataDir, 'train.tsv'))) throw new CliError('E_INPUT', `no SST-2 data at ${dataDir ?? '../shared/data/sst2'}; pass --data <dir with train.tsv, dev.tsv, test.tsv>`);
+  if (!dataDir || !existsSync(join(dataDir, 'train.tsv'))) throw new CliError('E_INPUT', `no SST-2 data at ${dataDir ?? '../shared/data/sst2'}: the demo data is the "shared" directory beside a bertkit checkout (set BERTKIT_SHARED=<path to shared>, or put it at ../shared), or pass --data <dir with train.tsv, dev.tsv, test.tsv> (SST-2 as TAB-separated text and label)`);
   const standIn = str(p, 'model') === undefined;
   const modelArg = str(p, 'model') ?? standInModel();
   if (!modelArg) throw new CliError('E_MODEL', 'no model: run "bertkit pull distilbert/distilbert-base-uncased" then "bertkit demo --model distilbert/distilbert-base-uncased", or pass a model directory');
