@@ -1,6 +1,7 @@
 import { relativePositionBucket } from '../blocks/relative-position.js';
 import type { WeightSource } from '../blocks/graph-context.js';
 import type { EncoderShape } from '../spec.js';
+import { erf } from './erf.js';
 
 /**
  * The forward pass of every family written out plainly in TypeScript (float64 accumulation, no batching,
@@ -58,25 +59,6 @@ export function referenceForward(shape: EncoderShape, weights: WeightSource, pre
       }
     }
     return y;
-  };
-  const erf = (z: number) => {
-    // Abramowitz-Stegun 7.1.26 is too coarse at 1e-7; use the series / continued fraction split.
-    const a = Math.abs(z);
-    let r: number;
-    if (a < 2.5) {
-      let term = a;
-      let sum = a;
-      for (let k = 1; k < 60; k++) {
-        term *= (-a * a) / k;
-        sum += term / (2 * k + 1);
-      }
-      r = (2 / Math.sqrt(Math.PI)) * sum;
-    } else {
-      let f = 0;
-      for (let k = 60; k >= 1; k--) f = k / 2 / (a + f);
-      r = 1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / (a + f);
-    }
-    return z < 0 ? -r : r;
   };
   const gelu = (z: number) =>
     shape.activation === 'gelu' ? 0.5 * z * (1 + erf(z / Math.SQRT2)) : 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z ** 3)));
