@@ -124,6 +124,25 @@ describe('hand-built archives', () => {
     }
   });
 
+  it('views larger than one 64x64 copy tile, F32 and F64', () => {
+    const big = Float64Array.from({ length: 3 * 70 * 130 }, (_, i) => i - 5000);
+    const tiled: Array<[string, number, number[], number[]]> = [
+      ['transposed', 0, [130, 70], [1, 130]],
+      ['permuted 3d', 0, [3, 130, 70], [9100, 1, 130]],
+      ['every other row', 130, [35, 130], [260, 1]],
+      ['permuted 4d', 7, [2, 65, 3, 66], [1, 130, 9100, 2]],
+    ];
+    for (const [type, data] of [['FloatStorage', bytesOf(Float32Array.from(big))], ['DoubleStorage', bytesOf(big)]] as const) {
+      const tensors = tiled.map(([name, offset, shape, stride]) => ({ name, storage: '0', storageType: type, storageNumel: big.length, offset, shape, stride }));
+      const file = PytorchBinFile.open(checkpoint(tensors, { '0': data }));
+      try {
+        for (const [name, offset, shape, stride] of tiled) expect(Array.from(file.read(name)), `${type} ${name}`).toEqual(stridedValues(big, offset, shape, stride));
+      } finally {
+        file.close();
+      }
+    }
+  });
+
   it('BF16 is widened, F64 rounded to nearest float32, integers only through readRaw', () => {
     const bf16 = Uint16Array.from([0x3f80, 0xc040, 0x7f80, 0x0001]);
     const f64 = Float64Array.from([0.1, -1e-30, 1e39, 3]);
