@@ -1,4 +1,4 @@
-import type { Encoder } from '@bertkit/encoder';
+import type { Encoder, TaskModel } from '@bertkit/encoder';
 import type { AggregationStrategy, LogisticRegression, SpanHead, TokenClassifier, TokenEntity } from '@bertkit/heads';
 import type { Bundle } from './bundle.js';
 import { CliError } from './cli-error.js';
@@ -69,4 +69,25 @@ export function checkKnownLabels(bundle: Bundle, examples: ReadonlyArray<{ label
   if (unknown) {
     throw new CliError('E_INPUT', `${file}:${unknown.line}: label ${JSON.stringify(unknown.label)} was not seen in training (the bundle knows ${bundle.manifest.labels.map((l) => JSON.stringify(l)).join(', ')})`);
   }
+}
+
+/**
+ * One result per input from a fine-tuned task model (config.json id2label, graph with logits or
+ * start/end logits), in the shapes bundles give: {label, score, probs}, {entities}, {answer, start, end, score}.
+ */
+export async function predictWithModel(
+  model: TaskModel,
+  inputs: { texts: Array<string | [string, string]> | null; questions: ReadonlyArray<Pick<QaExample, 'question' | 'context'>> | null },
+  aggregation: AggregationStrategy,
+): Promise<unknown[]> {
+  if (model.task === 'text-classification') return model.classify(inputs.texts ?? []);
+  if (model.task === 'token-classification') {
+    const texts = (inputs.texts ?? []).map((t, i) => {
+      if (typeof t !== 'string') throw new CliError('E_INPUT', `input ${i + 1}: a token-classification model takes single texts, not pairs`);
+      return t;
+    });
+    return (await model.ner(texts, { aggregation })).map((entities) => ({ entities }));
+  }
+  const answers = await model.answer(inputs.questions ?? []);
+  return answers.map(([best]) => best ?? { answer: '', start: -1, end: -1, score: 0 });
 }

@@ -11,7 +11,7 @@ import { findHiddenStates, withExtraOutputs } from './onnx/layer-outputs.js';
 import { WireError } from './onnx/proto-wire.js';
 import { paddingFraction, planBatches } from './planner.js';
 import { POOLING_METHODS, type PoolingMethod, type RowPooling, l2Normalize, poolRow } from './pooling.js';
-import { type EncoderInput, type Rows, checkInput, checkInputs, hasOffsets, tokenizeRows } from './rows.js';
+import { type EncoderInput, type Rows, checkInput, checkInputs, hasOffsets, padRows, tokenizeRows } from './rows.js';
 import { type SentenceTransformersSettings, prepareText, readSentenceTransformers } from './sentence-transformers.js';
 import { type BatchInput, OnnxRunner, type RunnerOptions } from './runner.js';
 
@@ -170,7 +170,8 @@ export class Encoder {
       hiddenStates = null;
     }
     const extra = hiddenStates === null ? [] : hiddenStates.filter((name) => !graph.outputs.includes(name));
-    const model = extra.length > 0 ? withExtraOutputs(bytes, extra, config.hidden) : bytes;
+    // Weights in model.onnx_data: onnxruntime must open the graph by path to find them.
+    const model = extra.length > 0 ? withExtraOutputs(bytes, extra, config.hidden) : graph.externalData ? files.onnx : bytes;
     const runner = await OnnxRunner.create(model, files.onnx, options);
     const positions = usablePositions(config);
     // sentence-transformers sets the tokenizer's truncation to max_seq_length (and pads to the longest),
@@ -461,15 +462,7 @@ export class Encoder {
   }
 
   private padBatch(rows: Pick<Rows, 'ids' | 'typeIds'>, members: readonly number[], length: number): BatchInput {
-    const n = members.length;
-    const batch: BatchInput = { rows: n, length, ids: new Int32Array(n * length).fill(this.padId), mask: new Int32Array(n * length), typeIds: new Int32Array(n * length) };
-    members.forEach((row, r) => {
-      const ids = rows.ids[row] as Int32Array;
-      batch.ids.set(ids, r * length);
-      batch.typeIds.set(rows.typeIds[row] as Int32Array, r * length);
-      batch.mask.fill(1, r * length, r * length + ids.length);
-    });
-    return batch;
+    return padRows(rows, members, length, this.padId);
   }
 }
 

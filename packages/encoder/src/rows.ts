@@ -1,5 +1,6 @@
 import type { AnyTokenizer, Encoding } from '@bertkit/wordpiece';
 import { EncoderError, EncoderTypeError } from './errors.js';
+import type { BatchInput } from './runner.js';
 
 export type EncoderInput = string | readonly [string, string];
 
@@ -125,4 +126,17 @@ function tokenizeWithoutOffsets(tokenizer: AnyTokenizer, inputs: readonly Encode
 
 function source(tokenizer: AnyTokenizer): string {
   return 'source' in tokenizer && typeof tokenizer.source === 'string' ? tokenizer.source : 'no offsets';
+}
+
+/** Rows `members` right-padded with `padId` to `length`, as one row-major batch. */
+export function padRows(rows: Pick<Rows, 'ids' | 'typeIds'>, members: readonly number[], length: number, padId: number): BatchInput {
+  const n = members.length;
+  const batch: BatchInput = { rows: n, length, ids: new Int32Array(n * length).fill(padId), mask: new Int32Array(n * length), typeIds: new Int32Array(n * length) };
+  members.forEach((row, r) => {
+    const ids = rows.ids[row] as Int32Array;
+    batch.ids.set(ids, r * length);
+    batch.typeIds.set(rows.typeIds[row] as Int32Array, r * length);
+    batch.mask.fill(1, r * length, r * length + ids.length);
+  });
+  return batch;
 }

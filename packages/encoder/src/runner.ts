@@ -29,17 +29,23 @@ export class OnnxRunner {
     readonly outputNames: readonly string[],
   ) {}
 
-  static async create(model: Uint8Array, file: string, options: RunnerOptions = {}): Promise<OnnxRunner> {
+  /**
+   * `required`: output sets of which the graph must have one (default: last_hidden_state); the error
+   * names what the graph has instead.
+   */
+  static async create(model: Uint8Array | string, file: string, options: RunnerOptions = {}, required: ReadonlyArray<readonly string[]> = [['last_hidden_state']]): Promise<OnnxRunner> {
     const threads = options.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) throw new EncoderError('E_INVALID_OPTION', `threads must be a positive integer, got ${threads}`);
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(model, {
+      const sessionOptions: ort.InferenceSession.SessionOptions = {
         intraOpNumThreads: threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
         executionProviders: ['cpu'],
-      });
+      };
+      // A path lets onnxruntime find external data (model.onnx_data) beside the graph.
+      session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
     } catch (cause) {
       throw new EncoderError('E_BAD_ONNX', `${file}: onnxruntime cannot load the model: ${(cause as Error).message}`, { file, cause });
     }
@@ -63,8 +69,10 @@ export class OnnxRunner {
         throw new EncoderError('E_BAD_INPUTS', `${file}: graph has no "${required}" input (it has ${[...inputTypes.keys()].join(', ') || 'none'})`, { file });
       }
     }
-    if (!session.outputNames.includes('last_hidden_state')) {
-      throw new EncoderError('E_BAD_INPUTS', `${file}: graph has no "last_hidden_state" output (it has ${session.outputNames.join(', ')})`, { file });
+    if (!required.some((set) => set.every((name) => session.outputNames.includes(name)))) {
+      const wanted = required.map((set) => set.map((n) => `"${n}"`).join(' and ')).join(' or ');
+      const code = required.some((set) => set.includes('last_hidden_state')) ? 'E_BAD_INPUTS' : 'E_NOT_A_TASK_MODEL';
+      throw new EncoderError(code, `${file}: graph has no ${wanted} output (it has ${session.outputNames.join(', ')})`, { file });
     }
     return new OnnxRunner(session, file, inputTypes, session.outputNames);
   }
@@ -75,6 +83,11 @@ export class OnnxRunner {
 
   /** Runs one batch and returns the requested outputs as [rows x length x hidden] Float32Arrays. */
   async run(batch: BatchInput, outputs: readonly string[]): Promise<Float32Array[]> {
+    return (await this.runWithDims(batch, outputs)).map((t) => t.data);
+  }
+
+  /** As run, with each output's dims (task heads: [rows, labels] or [rows, length, labels]). */
+  async runWithDims(batch: BatchInput, outputs: readonly string[]): Promise<Array<{ data: Float32Array; dims: readonly number[] }>> {
     const dims = [batch.rows, batch.length];
     const feeds: Record<string, ort.Tensor> = {};
     const source: Record<string, Int32Array> = { input_ids: batch.ids, attention_mask: batch.mask, token_type_ids: batch.typeIds };
@@ -99,7 +112,7 @@ export class OnnxRunner {
     return outputs.map((name) => {
       const tensor = result[name] as ort.Tensor;
       if (tensor.type !== 'float32') throw new EncoderError('E_RUNTIME', `${this.file}: output ${name} is ${tensor.type}, expected float32`);
-      return tensor.data as Float32Array;
+      return { data: tensor.data as Float32Array, dims: tensor.dims };
     });
   }
 
