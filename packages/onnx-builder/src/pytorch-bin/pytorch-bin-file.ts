@@ -4,7 +4,8 @@ import type { SafetensorsDtype } from '../safetensors.js';
 import { PytorchBinError } from './errors.js';
 import { elementCount, gatherStrided, isContiguous, viewExtent } from './strided.js';
 import { isTensorRef, resolveTorchGlobal, storageFromPersistentId } from './torch-globals.js';
-import { PyDict, describe, unpickle } from './unpickler.js';
+import { PyDict, describe } from './pickle-values.js';
+import { unpickle } from './unpickler.js';
 import { ZipReader } from './zip-reader.js';
 
 export interface PytorchTensorEntry {

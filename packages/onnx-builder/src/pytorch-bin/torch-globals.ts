@@ -1,6 +1,6 @@
 import type { SafetensorsDtype } from '../safetensors.js';
-import type { PickleGlobal } from './unpickler.js';
-import { PyDict, describe, isGlobal } from './unpickler.js';
+import type { PickleGlobal } from './pickle-values.js';
+import { PyDict, describe, isGlobal } from './pickle-values.js';
 
 /** A storage named by a persistent id: the zip entry `<top>/data/<key>` holding `numel` elements. */
 export interface StorageRef {

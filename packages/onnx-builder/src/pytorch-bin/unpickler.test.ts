@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PytorchBinError } from './errors.js';
 import { resolveTorchGlobal } from './torch-globals.js';
-import { PyDict, unpickle } from './unpickler.js';
+import { PyDict } from './pickle-values.js';
+import { unpickle } from './unpickler.js';
 
 const load = (bytes: ArrayLike<number>) => unpickle(Uint8Array.from(bytes), { file: 'test.pkl', resolveGlobal: resolveTorchGlobal });
 

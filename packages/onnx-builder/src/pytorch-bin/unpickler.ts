@@ -1,20 +1,7 @@
 import { PytorchBinError } from './errors.js';
-
-/**
- * A global the pickle may name. Only what the caller's allowlist returns exists; `call` is plain data
- * construction in TypeScript, so loading a pickle never runs Python semantics of any kind.
- */
-export interface PickleGlobal {
-  readonly module: string;
-  readonly name: string;
-  /** Present when the global may be called (REDUCE, NEWOBJ, OBJ, INST). */
-  call?(args: readonly unknown[]): unknown;
-}
-
-/** Python dict / OrderedDict: insertion-ordered; BUILD state (e.g. a state dict's `_metadata`) kept aside. */
-export class PyDict extends Map<unknown, unknown> {
-  attributes: unknown = undefined;
-}
+import { PickleCursor } from './pickle-cursor.js';
+import type { PickleGlobal } from './pickle-values.js';
+import { PyDict, describe, isGlobal } from './pickle-values.js';
 
 export interface UnpickleOptions {
   /** Named in every error. */
@@ -35,44 +22,13 @@ const MARK = Symbol('mark');
  */
 export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
   const { file } = options;
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   let stack: unknown[] = [];
   const marks: unknown[][] = [];
   const memo = new Map<number, unknown>();
-  let pos = 0;
   let opAt = 0;
 
   const bad = (message: string): PytorchBinError => new PytorchBinError('E_BAD_PICKLE', file, `data.pkl byte ${opAt}: ${message}`);
-  const need = (n: number): number => {
-    if (n < 0 || pos + n > data.length) throw bad(`pickle ends inside an opcode (needs ${n} bytes at ${pos}, has ${data.length - pos})`);
-    const at = pos;
-    pos += n;
-    return at;
-  };
-  const u8 = () => data[need(1)] as number;
-  const u16 = () => view.getUint16(need(2), true);
-  const u32 = () => view.getUint32(need(4), true);
-  const u64 = () => {
-    const v = view.getBigUint64(need(8), true);
-    if (v > BigInt(data.length)) throw bad(`length ${v} is larger than the pickle`);
-    return Number(v);
-  };
-  const bytes = (n: number) => data.subarray(need(n), pos);
-  const utf8 = (n: number) => {
-    try {
-      return decoder.decode(bytes(n));
-    } catch {
-      throw bad('string is not valid UTF-8');
-    }
-  };
-  const line = (): string => {
-    const end = data.indexOf(0x0a, pos);
-    if (end < 0) throw bad('pickle ends inside a text opcode');
-    const text = Buffer.from(data.subarray(pos, end)).toString('latin1');
-    pos = end + 1;
-    return text;
-  };
+  const c = new PickleCursor(data, bad);
   const pop = (): unknown => {
     if (stack.length === 0) throw bad('stack underflow');
     const v = stack.pop();
@@ -124,7 +80,8 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
   };
   const append = (target: unknown, items: unknown[]): void => {
     if (!Array.isArray(target) || Object.isFrozen(target)) throw bad(`APPEND(S) on a ${describe(target)}`);
-    target.push(...items);
+    // One push per item: spreading a million-item APPENDS would overflow the call stack.
+    for (const item of items) target.push(item);
   };
   const tuple = (items: unknown[]): readonly unknown[] => Object.freeze(items);
   const int = (v: bigint): number | bigint => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
@@ -139,14 +96,14 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
   };
 
   for (;;) {
-    opAt = pos;
-    const op = u8();
+    opAt = c.pos;
+    const op = c.u8();
     switch (op) {
       case 0x80: // PROTO
-        if (u8() > 5) throw bad(`pickle protocol ${data[pos - 1]} is newer than 5`);
+        if (c.u8() > 5) throw bad(`pickle protocol ${data[c.pos - 1]} is newer than 5`);
         break;
       case 0x95: // FRAME: framing is only a read-ahead hint
-        u64();
+        c.u64();
         break;
       case 0x2e: // STOP
         if (stack.length !== 1 || marks.length !== 0) throw bad(`STOP with ${stack.length} values on the stack`);
@@ -175,19 +132,19 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
         stack.push(false);
         break;
       case 0x4a: // BININT
-        stack.push(view.getInt32(need(4), true));
+        stack.push(c.i32());
         break;
       case 0x4b: // BININT1
-        stack.push(u8());
+        stack.push(c.u8());
         break;
       case 0x4d: // BININT2
-        stack.push(u16());
+        stack.push(c.u16());
         break;
       case 0x8a: // LONG1
       case 0x8b: {
         // LONG4
-        const n = op === 0x8a ? u8() : u32();
-        const b = bytes(n);
+        const n = op === 0x8a ? c.u8() : c.u32();
+        const b = c.bytes(n);
         // Through hex, not a shift per byte: that would be quadratic in a hostile multi-megabyte LONG4.
         let v = n === 0 ? 0n : BigInt(`0x${Buffer.from(b).reverse().toString('hex')}`);
         if (n > 0 && (b[n - 1] as number) & 0x80) v -= 1n << BigInt(8 * n);
@@ -197,52 +154,52 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
       case 0x49: // INT (protocol 0; "01"/"00" are booleans)
       case 0x4c: {
         // LONG
-        const text = line().replace(/L$/, '');
+        const text = c.line().replace(/L$/, '');
         if (op === 0x49 && (text === '01' || text === '00')) stack.push(text === '01');
         else if (/^[+-]?\d+$/.test(text)) stack.push(int(BigInt(text)));
         else throw bad(`not an integer: ${JSON.stringify(text)}`);
         break;
       }
       case 0x47: // BINFLOAT (big-endian)
-        stack.push(view.getFloat64(need(8), false));
+        stack.push(c.f64());
         break;
       case 0x46: {
         // FLOAT
-        const v = Number(line());
+        const v = Number(c.line());
         if (Number.isNaN(v)) throw bad('not a float');
         stack.push(v);
         break;
       }
       case 0x58: // BINUNICODE
-        stack.push(utf8(u32()));
+        stack.push(c.utf8(c.u32()));
         break;
       case 0x8c: // SHORT_BINUNICODE
-        stack.push(utf8(u8()));
+        stack.push(c.utf8(c.u8()));
         break;
       case 0x8d: // BINUNICODE8
-        stack.push(utf8(u64()));
+        stack.push(c.utf8(c.u64()));
         break;
       case 0x54: // BINSTRING (Python 2 str)
-        stack.push(Buffer.from(bytes(u32())).toString('latin1'));
+        stack.push(Buffer.from(c.bytes(c.u32())).toString('latin1'));
         break;
       case 0x55: // SHORT_BINSTRING
-        stack.push(Buffer.from(bytes(u8())).toString('latin1'));
+        stack.push(Buffer.from(c.bytes(c.u8())).toString('latin1'));
         break;
       case 0x53: // STRING
-        stack.push(pythonStringLiteral(line(), bad));
+        stack.push(pythonStringLiteral(c.line(), bad));
         break;
       case 0x56: // UNICODE (raw-unicode-escape)
-        stack.push(line().replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, a, b) => String.fromCodePoint(parseInt(a ?? b, 16))));
+        stack.push(c.line().replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, a, b) => String.fromCodePoint(parseInt(a ?? b, 16))));
         break;
       case 0x42: // BINBYTES
-        stack.push(bytes(u32()).slice());
+        stack.push(c.bytes(c.u32()).slice());
         break;
       case 0x43: // SHORT_BINBYTES
-        stack.push(bytes(u8()).slice());
+        stack.push(c.bytes(c.u8()).slice());
         break;
       case 0x8e: // BINBYTES8
       case 0x96: // BYTEARRAY8
-        stack.push(bytes(u64()).slice());
+        stack.push(c.bytes(c.u64()).slice());
         break;
       case 0x29: // EMPTY_TUPLE
         stack.push(tuple([]));
@@ -325,30 +282,30 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
         break;
       }
       case 0x71: // BINPUT
-        memo.set(u8(), top());
+        memo.set(c.u8(), top());
         break;
       case 0x72: // LONG_BINPUT
-        memo.set(u32(), top());
+        memo.set(c.u32(), top());
         break;
       case 0x94: // MEMOIZE
         memo.set(memo.size, top());
         break;
       case 0x70: // PUT
-        memo.set(Number(line()), top());
+        memo.set(Number(c.line()), top());
         break;
       case 0x68: // BINGET
       case 0x6a: // LONG_BINGET
       case 0x67: {
         // GET
-        const key = op === 0x68 ? u8() : op === 0x6a ? u32() : Number(line());
+        const key = op === 0x68 ? c.u8() : op === 0x6a ? c.u32() : Number(c.line());
         if (!memo.has(key)) throw bad(`memo has no entry ${key}`);
         stack.push(memo.get(key));
         break;
       }
       case 0x63: {
         // GLOBAL
-        const module = line();
-        stack.push(global(module, line()));
+        const module = c.line();
+        stack.push(global(module, c.line()));
         break;
       }
       case 0x93: {
@@ -361,8 +318,8 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
       }
       case 0x69: {
         // INST: refused or allowed before its arguments are looked at
-        const module = line();
-        const cls = global(module, line());
+        const module = c.line();
+        const cls = global(module, c.line());
         const args = popMark();
         stack.push(call(cls, args, 'INST'));
         break;
@@ -405,13 +362,13 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
         stack.push(persistent(pop()));
         break;
       case 0x50: // PERSID
-        stack.push(persistent(line()));
+        stack.push(persistent(c.line()));
         break;
       case 0x82: // EXT1
       case 0x83: // EXT2
       case 0x84: {
         // EXT4: the copyreg extension registry names globals indirectly; refuse
-        const code = op === 0x82 ? u8() : op === 0x83 ? u16() : u32();
+        const code = op === 0x82 ? c.u8() : op === 0x83 ? c.u16() : c.u32();
         throw new PytorchBinError('E_UNSAFE_PICKLE', file, `data.pkl byte ${opAt} names a global through copyreg extension code ${code}; refusing to load it (nothing was executed)`, {
           global: `copyreg.extension[${code}]`,
         });
@@ -420,19 +377,6 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
         throw bad(`opcode 0x${op.toString(16).padStart(2, '0')} is not supported in a state dict (out-of-band buffers and unknown opcodes are refused)`);
     }
   }
-}
-
-export function isGlobal(value: unknown): value is PickleGlobal {
-  return typeof value === 'object' && value !== null && typeof (value as PickleGlobal).module === 'string' && typeof (value as PickleGlobal).name === 'string';
-}
-
-export function describe(value: unknown): string {
-  if (isGlobal(value)) return `global ${value.module}.${value.name}`;
-  if (value === null) return 'None';
-  if (Array.isArray(value)) return Object.isFrozen(value) ? `tuple of ${value.length}` : `list of ${value.length}`;
-  if (value instanceof PyDict) return 'dict';
-  if (value instanceof Uint8Array) return 'bytes';
-  return typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
 }
 
 /** A protocol-0 STRING argument: a quoted Python literal with backslash escapes. */
