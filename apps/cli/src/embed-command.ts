@@ -79,7 +79,7 @@ export async function embedCommand(argv: string[]): Promise<void> {
   const { encoder } = await loadEncoder(model, { quantized: flag(p, 'quantized') });
   // Opened before the work so an unwritable path fails fast; removed if the run is interrupted.
   let writer: EmbeddingWriter | null = null;
-  const progress = new Progress('embed', 'rows', progressKind);
+  const progress = new Progress('embed', 'sentences', progressKind);
   const started = performance.now();
   let longInputs = 0;
   let padded = 0;
