@@ -25,7 +25,10 @@ const NEEDED: Record<ModelUse, string> = { embed: 'last_hidden_state', task: 'lo
 
 /** Graphs and weights bertkit can use, in order of preference. */
 const GRAPHS = ['onnx/model.onnx', 'model.onnx'];
-const WEIGHTS = ['model.safetensors', 'pytorch_model.bin'];
+const WEIGHTS = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'];
+/** The files of a checkpoint: the single file, or a sharded one's index and shards. */
+const SHARD = { 'model.safetensors.index.json': /^model-\d+-of-\d+\.safetensors$/, 'pytorch_model.bin.index.json': /^pytorch_model-\d+-of-\d+\.bin$/ } as Record<string, RegExp>;
+const weightFiles = (weights: string, present: Set<string>) => [weights, ...[...present].filter((f) => SHARD[weights]?.test(f))];
 /** Weights and exports bertkit does not read: never downloaded. */
 const NOT_NEEDED = /\.(onnx|onnx_data|safetensors|bin|h5|msgpack|ot|pt|pth|ckpt|tflite|mlmodel|gguf)$|^(onnx|openvino|coreml|tf|flax|train-reference)\//;
 /** An architecture with a task head: its ONNX export usually has the head's outputs only. */
@@ -214,7 +217,7 @@ export async function pull(id: string, options: PullOptions = {}): Promise<PullR
     }
     if (!useGraph) {
       if (!weights) throw new CliError('E_HUB', `${id}@${revision} has neither an ONNX export (onnx/model.onnx) nor weights (model.safetensors, pytorch_model.bin) to convert`);
-      await fetch([weights], weights);
+      await fetch(weightFiles(weights, present), weights);
     }
     report.dir = useGraph ? snapshot : derivedDir(id, info.commit);
     if (!useGraph && !existsSync(join(report.dir, 'onnx', 'model.onnx'))) {
