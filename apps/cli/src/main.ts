@@ -53,6 +53,14 @@ async function main(argv: string[]): Promise<void> {
   await c.run(rest);
 }
 
+// `bertkit tokenize big.txt | head`: the reader left, so stop quietly (as Unix filters do) instead of
+// reporting a write error; files being written are removed as on any unfinished run.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  removePartialOutputs();
+  process.exit(0);
+});
+
 // Ctrl-C / SIGTERM: no partial output may stay behind looking complete.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

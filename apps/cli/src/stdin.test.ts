@@ -61,6 +61,16 @@ describe('bertkit tokenize from a pipe', () => {
   });
 });
 
+describe('a reader that leaves early', () => {
+  it('bertkit tokenize big.txt | head -n 1: exit 0, nothing on stderr (no EPIPE trace)', async () => {
+    const big = join(work, 'big.txt');
+    writeFileSync(big, `${Array.from({ length: 50000 }, (_, i) => `sentence ${i} of many`).join('\n')}\n`);
+    const r = await sh(`${cli} tokenize --tokenizer ${q(MODEL)} ${q(big)} | head -n 1; echo "rc=\${PIPESTATUS[0]}" >&2`);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toBe('rc=0');
+  });
+});
+
 describe('bertkit embed from a pipe', () => {
   it('(sleep 1; cat file) | embed --output x.npy equals the file run and Encoder.embed, header patched to the row count', async () => {
     const piped = await sh(`(sleep 1; cat ${q(file)}) | ${cli} embed --model ${q(MODEL)} --output piped.npy`);
