@@ -17,6 +17,8 @@ export interface HubCachePaths {
   refs: string;
   /** `.no_exist/<commit>/<file>`: empty files recording that a file is absent at a commit. */
   noExist: string;
+  /** `<cache>/.locks/models--org--name`, where downloads of one blob are serialized. */
+  locks: string;
 }
 
 export function checkRepoId(repo: string): void {
@@ -28,8 +30,9 @@ export function checkRepoId(repo: string): void {
 /** The layout huggingface_hub's cache uses for a model repository (file_download.repo_folder_name). */
 export function hubCachePaths(repo: string, cacheDir: string = hubSettings().cacheDir): HubCachePaths {
   checkRepoId(repo);
-  const root = join(cacheDir, ['models', ...repo.split('/')].join('--'));
-  return { repo: root, blobs: join(root, 'blobs'), snapshots: join(root, 'snapshots'), refs: join(root, 'refs'), noExist: join(root, '.no_exist') };
+  const folder = ['models', ...repo.split('/')].join('--');
+  const root = join(cacheDir, folder);
+  return { repo: root, blobs: join(root, 'blobs'), snapshots: join(root, 'snapshots'), refs: join(root, 'refs'), noExist: join(root, '.no_exist'), locks: join(cacheDir, '.locks', folder) };
 }
 
 /** A path under `base` for a repository-relative name, refusing names that would leave it. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, openSync, closeSync, writeSync, renameSync, rmSync, statSync, ftruncateSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type HubCachePaths, inside, linkBlob, markMissing } from './cache-layout.js';
 import { HubError } from './errors.js';
@@ -99,6 +99,19 @@ export async function downloadFile(req: DownloadFileRequest, o: DownloadFileOpti
     linkBlob(blob, pointer, false);
     return done('cached');
   }
+  return withLock(join(paths.locks, `${meta.etag}.bertkit.lock`), async () => {
+    // Another process may have finished this blob while we waited.
+    if (existsSync(blob)) {
+      if (!existsSync(pointer)) linkBlob(blob, pointer, false);
+      return done('cached');
+    }
+    return fetchBlob(req, meta, blob, pointer, lfsSha, o).then(done);
+  });
+}
+
+/** Bytes into blobs/<etag>.incomplete (resumed, retried), checked, renamed, linked. */
+async function fetchBlob(req: DownloadFileRequest, meta: FileMetadata, blob: string, pointer: string, lfsSha: string | null, o: DownloadFileOptions): Promise<FileStatus> {
+  const { paths, file, ctx } = req;
   mkdirSync(paths.blobs, { recursive: true });
   const partial = `${blob}.incomplete`;
   let have = existsSync(partial) ? statSync(partial).size : 0;
@@ -139,7 +152,46 @@ export async function downloadFile(req: DownloadFileRequest, o: DownloadFileOpti
   }
   renameSync(partial, blob);
   linkBlob(blob, pointer, true);
-  return done(resumedFrom > 0 ? 'resumed' : 'downloaded');
+  return resumedFrom > 0 ? 'resumed' : 'downloaded';
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * One writer per blob across processes: two pulls appending to the same .incomplete file would corrupt it.
+ * The lock file holds the owner's pid; a lock whose owner died is taken over. (huggingface_hub's own
+ * filelock files sit beside it under another name and are not touched.)
+ */
+async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let owner = Number.NaN;
+      try {
+        owner = Number(readFileSync(lock, 'utf8'));
+      } catch {
+        continue; // released between our attempt and the read
+      }
+      if (Number.isInteger(owner) && owner > 0 && !alive(owner)) rmSync(lock, { force: true });
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }
 
 /** One GET of the rest of the file, appended to `partial`; returns the new size. */

@@ -197,6 +197,22 @@ describe('snapshotDownload', () => {
     }
   });
 
+  it('two concurrent downloads of one repository share the work through a lock, and a dead owner\'s lock is taken over', async () => {
+    const [a, b] = await Promise.all([snapshotDownload('org/bert', opts()), snapshotDownload('org/bert', opts())]);
+    expect(a.dir).toBe(b.dir);
+    expect(hub.requests.filter((r) => r.server === 'cdn')).toHaveLength(1);
+    for (const f of FILES) expect(readFileSync(join(a.dir, f)).equals(readFileSync(join(BERT, f)))).toBe(true);
+    expect([...a.files, ...b.files].filter((f) => f.status === 'downloaded')).toHaveLength(FILES.length);
+    cacheDir = join(work, 'c-stale');
+    const onnx = readFileSync(join(BERT, 'onnx/model.onnx'));
+    const locks = hubCachePaths('org/bert', cacheDir).locks;
+    mkdirSync(locks, { recursive: true });
+    writeFileSync(join(locks, `${sha256(onnx)}.bertkit.lock`), '999999999');
+    const snap = await snapshotDownload('org/bert', opts({ allowPatterns: ['onnx/model.onnx'] }));
+    expect(snap.files[0]!.status).toBe('downloaded');
+    expect(readdirSync(locks)).toEqual([]);
+  });
+
   it('offline: the cached snapshot without a request, or E_NOT_CACHED', async () => {
     await snapshotDownload('org/bert', opts({ allowPatterns: ['config.json'] }));
     hub.clear();
