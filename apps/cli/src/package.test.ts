@@ -2,6 +2,7 @@
 // installed run is pack-install.test.ts under `pnpm test:pack`, publint and attw run in `pnpm lint:packages`).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -53,17 +54,39 @@ describe('published packages', () => {
     for (const dep of Object.keys(pkg.dependencies ?? {})) expect(privateNames.has(dep), `${pkg.name} depends on private ${dep}`).toBe(false);
   });
 
-  it('the built CLI imports no private workspace package (they are bundled into dist/main.js)', () => {
+  it('the built CLI imports only its dependencies and no private workspace package (those are bundled)', () => {
     const main = readFileSync(join(ROOT, 'apps/cli/dist/main.js'), 'utf8');
-    const imported = new Set([...main.matchAll(/from\s+"(@bertkit\/[^"]+)"/g)].map((m) => m[1] as string));
-    expect(imported.size).toBeGreaterThan(0);
-    for (const name of imported) expect(privateNames.has(name), `dist/main.js imports private ${name}`).toBe(false);
+    const cli = all.find((p) => p.pkg.name === '@bertkit/cli')?.pkg as Pkg;
+    const specifiers = [...main.matchAll(/(?:from\s+|import\()"([^"./][^"]*)"/g)].map((m) => m[1] as string);
+    const packages = new Set(specifiers.filter((x) => !builtinModules.includes(x.replace(/^node:/, ''))).map((x) => (x.startsWith('@') ? x.split('/').slice(0, 2) : x.split('/').slice(0, 1)).join('/')));
+    expect([...packages]).toEqual(expect.arrayContaining(['@bertkit/encoder', '@bertkit/wordpiece']));
+    for (const name of packages) {
+      expect(privateNames.has(name), `dist/main.js imports private ${name}`).toBe(false);
+      expect(Object.keys(cli.dependencies ?? {}), `dist/main.js imports ${name}, not a dependency of @bertkit/cli`).toContain(name);
+    }
     expect(main.startsWith('#!/usr/bin/env node')).toBe(true);
   });
 
-  it('ESM-only libraries load with require() on this Node (>= 20.19), as the READMEs say', () => {
-    for (const { dir, pkg } of published.filter((p) => p.pkg.exports)) {
-      const out = execFileSync(process.execPath, ['-e', `const m = require(${JSON.stringify(join(ROOT, dir))}); console.log(Object.keys(m).length)`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  it.each(published.map((p) => [p.pkg.name, p] as const))('%s: its built code imports only declared dependencies', (_name, { dir, pkg }) => {
+    const dist = join(ROOT, dir, 'dist');
+    const declared = Object.keys({ ...pkg.dependencies, ...(pkg as { peerDependencies?: Record<string, string> }).peerDependencies });
+    const files = readdirSync(dist, { recursive: true }).map(String).filter((f) => f.endsWith('.js'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const code = readFileSync(join(dist, f), 'utf8');
+      for (const m of code.matchAll(/(?:from\s+|import\()["']([^"'./][^"']*)["']/g)) {
+        const spec = (m[1] as string).replace(/^node:/, '');
+        if (builtinModules.includes(spec) || builtinModules.includes(spec.split('/')[0] as string)) continue;
+        const name = (spec.startsWith('@') ? spec.split('/').slice(0, 2) : spec.split('/').slice(0, 1)).join('/');
+        expect(declared, `${dir}/dist/${f} imports ${name}`).toContain(name);
+      }
+    }
+  });
+
+  it('ESM-only libraries load with require() by name on this Node (>= 20.19), as the READMEs say', () => {
+    // By name, so the exports map is what resolves (a path would go through "main" and prove nothing).
+    for (const { pkg } of published.filter((p) => p.pkg.exports)) {
+      const out = execFileSync(process.execPath, ['-e', `const m = require(${JSON.stringify(pkg.name)}); console.log(Object.keys(m).length)`], { cwd: join(ROOT, 'apps/cli'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       expect(Number(out.trim()), pkg.name).toBeGreaterThan(0);
     }
   });
