@@ -168,6 +168,29 @@ describe('hand-built archives', () => {
     }
   });
 
+  it('1-byte storages (U8, I8, BOOL) through readRaw, strided', () => {
+    const raw = Uint8Array.from({ length: 12 }, (_, i) => (i * 37) & 0xff);
+    const view = { storageNumel: 12, offset: 1, shape: [3, 3], stride: [1, 4] };
+    const file = PytorchBinFile.open(
+      checkpoint(
+        [
+          { name: 'u8', storage: '0', storageType: 'ByteStorage', ...view },
+          { name: 'i8', storage: '0', storageType: 'CharStorage', ...view },
+          { name: 'mask', storage: '0', storageType: 'BoolStorage', ...view },
+        ],
+        { '0': raw },
+      ),
+    );
+    try {
+      const want = stridedValues(raw, 1, [3, 3], [1, 4]);
+      expect(Array.from(file.readRaw('u8') as Uint8Array)).toEqual(want);
+      expect(Array.from(file.readRaw('i8') as Int8Array)).toEqual(want.map((v) => (v << 24) >> 24));
+      expect([file.tensors.get('mask')?.dtype, thrown(() => file.read('mask')).code]).toEqual(['BOOL', 'E_UNSUPPORTED_DTYPE']);
+    } finally {
+      file.close();
+    }
+  });
+
   const small: FixtureTensor[] = [
     { name: 'w', storage: '0', storageType: 'FloatStorage', storageNumel: 12, shape: [3, 4] },
     { name: 'w_t', storage: '0', storageType: 'FloatStorage', storageNumel: 12, shape: [4, 3], stride: [1, 4] },

@@ -63,6 +63,13 @@ it('a hostile 2 MB LONG4 is decoded in linear time', () => {
   expect(value).toBe(1n << BigInt(8 * n - 2));
 });
 
+it('a 200,000-item APPENDS', () => {
+  const n = 200_000;
+  const bytes = [0x80, 2, 0x5d, 0x28, ...Array.from({ length: n }, (_, i) => [0x4b, i & 0xff]).flat(), 0x65, 0x2e];
+  const list = load(bytes) as number[];
+  expect([list.length, list[n - 1]]).toEqual([n, (n - 1) & 0xff]);
+});
+
 describe('malformed pickles: E_BAD_PICKLE with the byte offset', () => {
   it.each([
     ['a missing memo entry', [0x80, 2, 0x68, 3, 0x2e]],
