@@ -18,7 +18,7 @@ COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc turbo.json tsconfig.
 COPY packages ./packages
 COPY apps ./apps
 RUN pnpm install --frozen-lockfile
-RUN pnpm --filter @bertkit/cli... build \
+RUN pnpm build \
  && mkdir /tarballs \
  && for d in packages/* apps/*; do \
       if node -e "process.exit(require('./$d/package.json').private ? 1 : 0)"; then (cd "$d" && pnpm pack --pack-destination /tarballs >/dev/null); fi; \
