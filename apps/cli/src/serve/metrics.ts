@@ -1,64 +1,82 @@
-/** Prometheus text exposition (format 0.0.4) of the server's counters, histograms and gauges. */
-class Histogram {
-  readonly counts: number[];
-  sum = 0;
-  count = 0;
-  constructor(readonly buckets: number[]) {
-    this.counts = buckets.map(() => 0);
-  }
-  observe(v: number): void {
-    this.sum += v;
-    this.count++;
-    this.buckets.forEach((b, i) => {
-      if (v <= b) this.counts[i] = (this.counts[i] as number) + 1;
-    });
-  }
-  render(name: string, labels: string): string[] {
-    const sep = labels ? `${labels},` : '';
-    return [
-      ...this.buckets.map((b, i) => `${name}_bucket{${sep}le="${b}"} ${this.counts[i]}`),
-      `${name}_bucket{${sep}le="+Inf"} ${this.count}`,
-      `${name}_sum${labels ? `{${labels}}` : ''} ${this.sum}`,
-      `${name}_count${labels ? `{${labels}}` : ''} ${this.count}`,
-    ];
-  }
-}
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const LATENCY = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+const TOKENS = [16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
 
+/** What the queue holds right now (read at scrape time). */
+export interface QueueProbe {
+  texts: () => number;
+  tokens: () => number;
+}
+
+/**
+ * The server's Prometheus metrics on a registry of its own (so two servers in one process, as in tests,
+ * never share counters): Node and process defaults from prom-client plus requests, latency, model runs
+ * and the queue. Batch and queue series carry no model label: `bertkit_batch_texts_sum` and
+ * `bertkit_queue_depth` are read as single numbers by the bench.
+ */
 export class Metrics {
-  private readonly requests = new Map<string, number>();
-  private readonly latency = new Map<string, Histogram>();
-  readonly batchTexts = new Histogram(SIZES);
-  readonly batchRequests = new Histogram(SIZES);
-  private readonly gauges = new Map<string, { help: string; read: () => number }>();
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly latency: Histogram<'method' | 'route'>;
+  private readonly requestTexts: Counter<'route'>;
+  private readonly requestTokens: Counter<'route'>;
+  private readonly batchTexts: Histogram;
+  private readonly batchTokens: Histogram;
+  private readonly batchRequests: Histogram;
+  private readonly batchSeconds: Histogram;
 
-  request(route: string, status: number, seconds: number): void {
-    const key = `route="${route}",status="${status}"`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
-    let h = this.latency.get(route);
-    if (!h) this.latency.set(route, (h = new Histogram(LATENCY)));
-    h.observe(seconds);
+  constructor(queue: QueueProbe) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({ name: 'bertkit_http_requests_total', help: 'HTTP requests answered, by method, route and status.', labelNames: ['method', 'route', 'status'], registers });
+    this.latency = new Histogram({ name: 'bertkit_http_request_duration_seconds', help: 'Time from the request line to the last response byte, by method and route.', labelNames: ['method', 'route'], buckets: LATENCY, registers });
+    this.requestTexts = new Counter({ name: 'bertkit_request_texts_total', help: 'Texts received in answered requests, by route.', labelNames: ['route'], registers });
+    this.requestTokens = new Counter({ name: 'bertkit_request_tokens_total', help: 'Tokens of the texts received in answered requests, by route.', labelNames: ['route'], registers });
+    this.batchTexts = new Histogram({ name: 'bertkit_batch_texts', help: 'Texts per model run.', buckets: SIZES, registers });
+    this.batchTokens = new Histogram({ name: 'bertkit_batch_tokens', help: 'Tokens (unpadded) per model run.', buckets: TOKENS, registers });
+    this.batchRequests = new Histogram({ name: 'bertkit_batch_requests', help: 'Requests merged into one model run.', buckets: SIZES, registers });
+    this.batchSeconds = new Histogram({ name: 'bertkit_batch_duration_seconds', help: 'Time of one model run.', buckets: LATENCY, registers });
+    new Gauge({
+      name: 'bertkit_queue_depth',
+      help: 'Texts waiting for a model run.',
+      registers,
+      collect() {
+        this.set(queue.texts());
+      },
+    });
+    new Gauge({
+      name: 'bertkit_queue_tokens',
+      help: 'Tokens of the texts waiting for a model run.',
+      registers,
+      collect() {
+        this.set(queue.tokens());
+      },
+    });
   }
 
-  batch(texts: number, requests: number): void {
-    this.batchTexts.observe(texts);
-    this.batchRequests.observe(requests);
+  request(method: string, route: string, status: number, seconds: number, usage: { texts: number; tokens: number } | undefined): void {
+    this.requests.inc({ method, route, status: String(status) });
+    this.latency.observe({ method, route }, seconds);
+    if (usage) {
+      this.requestTexts.inc({ route }, usage.texts);
+      this.requestTokens.inc({ route }, usage.tokens);
+    }
   }
 
-  gauge(name: string, help: string, read: () => number): void {
-    this.gauges.set(name, { help, read });
+  batch(b: { texts: number; tokens: number; requests: number; seconds: number }): void {
+    this.batchTexts.observe(b.texts);
+    this.batchTokens.observe(b.tokens);
+    this.batchRequests.observe(b.requests);
+    this.batchSeconds.observe(b.seconds);
   }
 
-  render(): string {
-    const lines = ['# HELP bertkit_requests_total HTTP requests by route and status.', '# TYPE bertkit_requests_total counter'];
-    for (const [k, v] of this.requests) lines.push(`bertkit_requests_total{${k}} ${v}`);
-    lines.push('# HELP bertkit_request_duration_seconds Request latency by route.', '# TYPE bertkit_request_duration_seconds histogram');
-    for (const [route, h] of this.latency) lines.push(...h.render('bertkit_request_duration_seconds', `route="${route}"`));
-    lines.push('# HELP bertkit_batch_texts Texts per model run.', '# TYPE bertkit_batch_texts histogram', ...this.batchTexts.render('bertkit_batch_texts', ''));
-    lines.push('# HELP bertkit_batch_requests Requests merged into one model run.', '# TYPE bertkit_batch_requests histogram', ...this.batchRequests.render('bertkit_batch_requests', ''));
-    for (const [name, g] of this.gauges) lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${g.read()}`);
-    return `${lines.join('\n')}\n`;
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 }

@@ -1,8 +1,9 @@
 import { basename, resolve } from 'node:path';
-import { flag, int, parseCommand, str } from '../args.js';
+import { parseCommand } from '../args.js';
 import { bundleEncoder, loadBundle } from '../bundle.js';
 import { CliError } from '../cli-error.js';
 import { Batcher } from './batcher.js';
+import { SERVE_FLAGS, serveSettings } from './serve-options.js';
 import { type ServedModel, createServer } from './server.js';
 
 export const SERVE_USAGE = `bertkit serve --bundle <dir> [--bundle <name>=<dir> ...] [options]
@@ -10,6 +11,8 @@ export const SERVE_USAGE = `bertkit serve --bundle <dir> [--bundle <name>=<dir> 
   bundle), OpenAI-compatible POST /v1/embeddings, POST /v1/models/<name>/predict and /embed,
   GET /v1/models, /healthz, /readyz, /metrics (Prometheus), /openapi.json. Concurrent requests are
   merged into batches (dynamic batching). SIGTERM / Ctrl-C: stop accepting, finish what is in flight, exit 0.
+  Every option can also come from a BERTKIT_* environment variable (--max-batch-tokens: BERTKIT_MAX_BATCH_TOKENS,
+  --no-batching: BERTKIT_NO_BATCHING=1, --bundle: BERTKIT_BUNDLE=a,b=dir); flags win.
   --host <h>                 default 127.0.0.1 (loopback only unless told otherwise)
   --port <n>                 default 8080 (0: any free port, printed on start)
   --max-batch-tokens <n>     tokens per model run (default 2048)
@@ -18,42 +21,21 @@ export const SERVE_USAGE = `bertkit serve --bundle <dir> [--bundle <name>=<dir> 
   --max-queue <n>            texts waiting before 429 (default 4096)
   --max-client-batch <n>     texts per request (default 32)
   --max-input-chars <n>      characters per text (default 20000)
-  --body-limit <bytes>       default 1048576
+  --body-limit <bytes>       default 1048576 (413 beyond, answered from Content-Length)
   --timeout-ms <n>           per-request deadline, 504 beyond (default 30000)
   --api-key <key>            require Authorization: Bearer <key> (or BERTKIT_API_KEY)
-  --quantized                run the int8 sibling (onnx/model_quantized.onnx) of each bundle's model`;
+  --quantized                run the int8 sibling (onnx/model_quantized.onnx) of each bundle's model
+  --log-level <l>            JSON log lines on stderr: fatal|error|warn|info|debug|trace|silent (default info);
+                             info logs one line per request (request id, route, status, duration, texts, tokens)`;
 
 export async function serveCommand(argv: string[]): Promise<void> {
-  const p = parseCommand(
-    argv,
-    {
-      bundle: { type: 'string', multiple: true },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'max-batch-tokens': { type: 'string' },
-      'max-delay-ms': { type: 'string' },
-      'no-batching': { type: 'boolean' },
-      'max-queue': { type: 'string' },
-      'max-client-batch': { type: 'string' },
-      'max-input-chars': { type: 'string' },
-      'body-limit': { type: 'string' },
-      'timeout-ms': { type: 'string' },
-      'api-key': { type: 'string' },
-      quantized: { type: 'boolean' },
-    },
-    SERVE_USAGE,
-  );
+  const p = parseCommand(argv, SERVE_FLAGS, SERVE_USAGE);
   if (!p) return;
-  const specs = (p.values.bundle as string[] | undefined) ?? [];
-  if (specs.length === 0) throw new CliError('E_USAGE', '--bundle is required (see bertkit serve --help)');
-  const batcherOptions = {
-    maxBatchTokens: int(p, 'max-batch-tokens', 2048),
-    maxDelayMs: int(p, 'max-delay-ms', 5, 0),
-    maxQueue: int(p, 'max-queue', 4096),
-    batching: !flag(p, 'no-batching'),
-  };
+  const settings = serveSettings(p.values);
+  if (settings.bundles.length === 0) throw new CliError('E_USAGE', '--bundle (or BERTKIT_BUNDLE) is required (see bertkit serve --help)');
+  const batcherOptions = { maxBatchTokens: settings.maxBatchTokens, maxDelayMs: settings.maxDelayMs, maxQueue: settings.maxQueue, batching: settings.batching };
   const names = new Set<string>();
-  const loaded = specs.map((spec) => {
+  const loaded = settings.bundles.map((spec) => {
     const eq = spec.indexOf('=');
     const dir = eq > 0 ? spec.slice(eq + 1) : spec;
     const name = eq > 0 ? spec.slice(0, eq) : basename(resolve(dir));
@@ -63,34 +45,36 @@ export async function serveCommand(argv: string[]): Promise<void> {
     return { name, bundle: loadBundle(dir) };
   });
   const models: ServedModel[] = [];
-  const timeoutMs = int(p, 'timeout-ms', 30_000);
+  const { timeoutMs } = settings;
   const { app, metrics } = createServer({
     models,
-    apiKey: str(p, 'api-key') ?? process.env.BERTKIT_API_KEY,
-    bodyLimit: int(p, 'body-limit', 1 << 20),
-    maxClientBatch: int(p, 'max-client-batch', 32),
-    maxInputChars: int(p, 'max-input-chars', 20_000),
+    apiKey: settings.apiKey,
+    bodyLimit: settings.bodyLimit,
+    maxClientBatch: settings.maxClientBatch,
+    maxInputChars: settings.maxInputChars,
     timeoutMs,
+    logLevel: settings.logLevel,
   });
   for (const { name, bundle } of loaded) {
-    const encoder = await bundleEncoder(bundle, undefined, { quantized: flag(p, 'quantized') });
-    const batcher = new Batcher(encoder, { ...bundle.manifest.features }, batcherOptions, (b) => metrics.batch(b.texts, b.requests));
+    const encoder = await bundleEncoder(bundle, undefined, { quantized: settings.quantized });
+    const batcher = new Batcher(encoder, { ...bundle.manifest.features }, batcherOptions, (b) => metrics.batch(b));
     models.push({ name, bundle, encoder, batcher });
   }
-  const port = int(p, 'port', 8080, 0);
-  const host = str(p, 'host') ?? '127.0.0.1';
+  const { port, host } = settings;
   try {
-    await app.listen({ port, host });
+    await app.listen({ port, host, listenTextResolver: () => '' });
   } catch (e) {
     throw new CliError('E_LISTEN', `cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const address = app.server.address();
   const actual = typeof address === 'object' && address ? address.port : port;
-  // One machine-readable line first, for scripts and tests that start the server on port 0.
-  console.log(JSON.stringify({ listening: `http://${host}:${actual}`, models: models.map((m) => ({ name: m.name, task: m.bundle.manifest.task })), batching: batcherOptions.batching }));
+  const ready = { listening: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`, models: models.map((m) => ({ name: m.name, task: m.bundle.manifest.task, quantized: settings.quantized })), batching: batcherOptions.batching };
+  // One machine-readable line first on stdout, for scripts and tests that start the server on port 0.
+  console.log(JSON.stringify(ready));
+  app.log.info(ready, 'listening');
   await new Promise<void>((done) => {
     const stop = async (signal: string) => {
-      process.stderr.write(`bertkit serve: ${signal}, finishing requests in flight\n`);
+      app.log.info({ signal }, 'finishing requests in flight');
       // close() stops accepting and waits for requests in flight; keep-alive connections that fall idle
       // meanwhile are closed as they do, and after the request deadline nothing is waited for.
       const closing = app.close();
@@ -100,6 +84,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       clearInterval(idle);
       clearTimeout(hard);
       for (const m of models) await m.encoder.release();
+      app.log.info('stopped');
       done();
     };
     process.removeAllListeners('SIGTERM');

@@ -1,60 +1,25 @@
 // `bertkit serve` as deployed: a subprocess on an ephemeral loopback port, every route and every error,
 // clients that misbehave, graceful shutdown, and a 10,000-request fault run.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Encoder, l2Normalize } from '@bertkit/encoder';
-import { BIN, SHARED } from '../testing/paths.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHARED } from '../testing/paths.js';
+import { type RunningServer, ServeHarness, TINY, post } from './test-harness.js';
 
-const TINY = join(SHARED, 'models', 'tiny-random-distilbert');
-const work = mkdtempSync(join(tmpdir(), 'bertkit-serve-'));
-const env = { ...process.env, BERTKIT_CACHE: join(work, 'cache'), BERTKIT_SHARED: SHARED, BERTKIT_PROGRESS: '0' };
-
-interface Server {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  stderr: () => string;
-}
-const servers: Server[] = [];
-async function serve(args: string[]): Promise<Server> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { cwd: work, env });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const url = await new Promise<string>((ok, fail) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      const line = stdout.split('\n')[0];
-      if (stdout.includes('\n')) ok(JSON.parse(line as string).listening);
-    });
-    void exited.then((code) => fail(new Error(`serve exited ${code}: ${stderr}`)));
-  });
-  const s = { url, child, exited, stderr: () => stderr };
-  servers.push(s);
-  return s;
-}
-const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) });
+const h = new ServeHarness();
+const serve = (args: string[]) => h.serve(args);
+type Server = RunningServer;
 
 const sst2 = readFileSync(join(SHARED, 'data/sst2/dev.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t')[0] as string);
 let main: Server;
 beforeAll(async () => {
-  writeFileSync(join(work, 'train.tsv'), readFileSync(join(SHARED, 'data/sst2/train.tsv'), 'utf8').split('\n').slice(0, 400).join('\n'));
-  const conll = readFileSync(join(SHARED, 'data/conll2003/train.txt'), 'utf8').split(/\n\s*\n/).slice(0, 150).join('\n\n');
-  writeFileSync(join(work, 'ner.txt'), `${conll}\n`);
-  execFileSync(process.execPath, [BIN, 'train', '--model', TINY, '--data', 'train.tsv', '--out', 'sst2'], { cwd: work, env });
-  execFileSync(process.execPath, [BIN, 'train', '--task', 'ner', '--model', TINY, '--data', 'ner.txt', '--layers=-1', '--out', 'ner'], { cwd: work, env });
+  h.trainSst2();
+  h.trainNer();
   main = await serve(['--bundle', 'sst2', '--bundle', 'people=ner', '--body-limit', '20000', '--max-client-batch', '8', '--max-input-chars', '5000']);
 }, 120_000);
-afterAll(async () => {
-  for (const s of servers) s.child.kill('SIGKILL');
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => h.stopAll());
 
 describe('routes', () => {
   it('TEI /embed and /predict, OpenAI /v1/embeddings, bertkit /v1/models/*: shapes and values', async () => {
@@ -100,8 +65,8 @@ describe('routes', () => {
     expect(openapi.openapi).toBe('3.1.0');
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/embed', '/predict', '/v1/embeddings', '/v1/models/{name}/predict', '/metrics']));
     const metrics = await (await fetch(`${main.url}/metrics`)).text();
-    expect(metrics).toMatch(/bertkit_requests_total\{route="\/embed",status="200"\} [1-9]/);
-    expect(metrics).toMatch(/bertkit_request_duration_seconds_bucket\{route="\/predict",le="\+Inf"\} [1-9]/);
+    expect(metrics).toMatch(/bertkit_http_requests_total\{method="POST",route="\/embed",status="200"\} [1-9]/);
+    expect(metrics).toMatch(/bertkit_http_request_duration_seconds_bucket\{le="\+Inf",method="POST",route="\/predict"\} [1-9]/);
     expect(metrics).toMatch(/bertkit_batch_texts_count [1-9]/);
     expect(metrics).toMatch(/bertkit_queue_depth 0\n(.*\n)*bertkit_queue_tokens 0\n/);
   });
@@ -141,12 +106,12 @@ describe('errors', () => {
     await expectError(post(`${main.url}/embed`, '{"inputs": ['), 400, /malformed JSON/);
     await expectError(post(`${main.url}/embed`, new Uint8Array([0x7b, 0x22, 0x69, 0x6e, 0x70, 0x75, 0x74, 0x73, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d])), 400, /not valid UTF-8/);
     await expectError(post(`${main.url}/embed`, { inputs: ['ok', 42] }), 400, /inputs\[1\] must be a string/);
-    await expectError(post(`${main.url}/embed`, { texts: ['wrong field'] }), 400, /inputs must be a string or an array of strings/);
+    await expectError(post(`${main.url}/embed`, { texts: ['wrong field'] }), 400, /field inputs is required/);
     await expectError(post(`${main.url}/embed`, [1, 2]), 400, /body must be a JSON object/);
-    await expectError(post(`${main.url}/embed`, { inputs: Array(9).fill('x') }), 400, /9 texts, at most 8 per request/);
-    const long = await expectError(post(`${main.url}/embed`, { inputs: ['fine', 'y'.repeat(6000)] }), 400, /inputs\[1\] has 6000 characters, at most 5000/);
+    await expectError(post(`${main.url}/embed`, { inputs: Array(9).fill('x') }), 400, /inputs holds more than 8 items per request/);
+    const long = await expectError(post(`${main.url}/embed`, { inputs: ['fine', 'y'.repeat(6000)] }), 400, /inputs\[1\] has more than 5000 characters/);
     expect((long.body as { index?: number }).index).toBe(1);
-    await expectError(post(`${main.url}/embed`, { inputs: ['z'.repeat(25_000)] }), 413, /larger than 20000 bytes/);
+    await expectError(post(`${main.url}/embed`, { inputs: ['z'.repeat(25_000)] }), 413, /request body of 2\d{4} bytes is larger than 20000 bytes/);
     await expectError(post(`${main.url}/embed`, { inputs: [Array(600).fill("word").join(" ")] }), 413, /has \d+ tokens, the model takes at most 512/);
     expect((await post(`${main.url}/embed`, { inputs: [Array(600).fill("word").join(" ")], truncate: true })).status).toBe(200);
     await expectError(post(`${main.url}/v1/models/nobody/predict`, { texts: ['x'] }), 404, /unknown model "nobody"/);
@@ -198,10 +163,19 @@ describe('misbehaving clients and shutdown', () => {
   });
 
   it('SIGTERM: in-flight requests are answered, new connections refused, exit code 0', async () => {
-    const s = await serve(['--bundle', 'sst2', '--max-delay-ms', '300']);
+    const s = await serve(['--bundle', 'sst2', '--max-delay-ms', '1500']);
     const inflight = post(`${s.url}/predict`, { inputs: 'still answered' });
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 100));
     s.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    // Draining: the request above still waits for its batch, and a new connection is refused.
+    const { port } = new URL(s.url);
+    const refused = await new Promise<string>((done) => {
+      const socket = connect(Number(port), '127.0.0.1', () => (socket.destroy(), done('connected')));
+      socket.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+    expect(s.child.exitCode).toBeNull();
     const r = await inflight;
     expect(r.status).toBe(200);
     expect(await s.exited).toBe(0);
