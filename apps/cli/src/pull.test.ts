@@ -190,6 +190,15 @@ describe('bertkit pull', () => {
     expect((await run(['embed', '--model', 'bertkit-test/checkpoint-only', '--quantized', '--output', 'ckq.f32', 'texts.txt'])).code).toBe(0);
   });
 
+  it('--quantized on a repository with its own graph: the int8 graph is made in derived/, the snapshot untouched', async () => {
+    const r = await pullJson(['bertkit-test/tiny-distilbert', '--quantized']);
+    expect(statuses(r)['onnx/model_quantized.onnx']).toBe('quantized');
+    expect(r.dir).toBe(join(env.BERTKIT_CACHE!, 'derived', 'bertkit-test--tiny-distilbert', r.commit));
+    expect(readdirSync(join(r.snapshot, 'onnx'))).toEqual(['model.onnx']);
+    const q = await run(['embed', '--model', 'bertkit-test/tiny-distilbert', '--quantized', '--output', 'q.f32', 'texts.txt']);
+    expect(q.code, q.stderr).toBe(0);
+  });
+
   it('a task model whose ONNX export has only logits: its weights are converted instead, features match PyTorch', async () => {
     const r = await pullJson(['bertkit-test/sst2']);
     expect(r.notes[0]).toMatch(/onnx\/model\.onnx of a DistilBertForSequenceClassification repository is a task export without last_hidden_state: using model\.safetensors instead/);
