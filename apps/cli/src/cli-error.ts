@@ -19,6 +19,6 @@ export function isUserError(error: unknown): error is Error & { code: string } {
   return (
     typeof code === 'string' &&
     code.startsWith('E_') &&
-    ['TokenizerError', 'TokenizerTypeError', 'EncoderError', 'EncoderTypeError', 'HeadsError', 'TrainerError', 'ModelToolsError', 'SafetensorsError'].includes(error.name)
+    ['TokenizerError', 'TokenizerTypeError', 'EncoderError', 'EncoderTypeError', 'HeadsError', 'TrainerError', 'ModelToolsError', 'SafetensorsError', 'PytorchBinError', 'HubError'].includes(error.name)
   );
 }
