@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { protoFields } from '@bertkit/encoder';
+import { Encoder, maxAbsDiff, protoFields } from '@bertkit/encoder';
 import { describe, expect, it } from 'vitest';
 import { MAX_LENGTH_METADATA, SafetensorsFile, convertCheckpoint } from './index.js';
 import { checkpointCopy, linearRows } from './testing/checkpoint-copy.js';
@@ -41,6 +41,27 @@ describe.each([
     const unprefixed = convertCheckpoint(bare);
     expect(unprefixed.prefix).toBe('');
     await expectParity(unprefixed.onnx, model, [...outputs]);
+  });
+});
+
+describe.each(['roberta-tiny', 'albert-tiny', 'electra-tiny'])('%s through @bertkit/encoder', (model) => {
+  it('Encoder.load reads every layer of the converted graph within 1e-5 of the reference, with the [CLS] shortcut', async () => {
+    const report = convertCheckpoint(checkpointCopy(model, join(tmp, `${model}-encoder`)));
+    const encoder = await Encoder.load(report.dir);
+    expect(encoder.maxLength).toBe(512);
+    for (const batch of reference(model)) {
+      const states = await encoder.forward({
+        inputIds: Int32Array.from(batch.input_ids.flat()),
+        attentionMask: Int32Array.from(batch.attention_mask.flat()),
+        tokenTypeIds: Int32Array.from(batch.token_type_ids.flat()),
+        rows: batch.input_ids.length,
+        length: batch.input_ids[0]!.length,
+      });
+      expect(states).toHaveLength(3);
+      states.forEach((state, layer) => expect(maxAbsDiff(state, (batch.hidden_states[layer] as number[][][]).flat(2))).toBeLessThan(1e-5));
+    }
+    expect(await encoder.usesClsShortcut()).toBe(true);
+    await encoder.release();
   });
 });
 
