@@ -41,6 +41,9 @@ describe.each([
     expect(encoder.defaults).toMatchObject(expected);
     expect(encoder.maxLength).toBe(batches[0]!.max_seq_length);
     expect(encoder.sentenceTransformers?.pooling).toEqual([expected.pooling]);
+    // tokenizer.json may pad every encoding to a fixed length (all-MiniLM: 128); tokenCount does not.
+    expect(encoder.tokenCount('hello world')).toBe(4);
+    expect(encoder.tokenCount(batches[2]!.texts[0]!)).toBe(encoder.maxLength === 256 ? 256 : batches[2]!.input_ids[0]!.length);
     await encoder.release();
   });
 

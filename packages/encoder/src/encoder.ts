@@ -324,6 +324,15 @@ export class Encoder {
     return this.runner.run({ rows, length, ids: inputIds, mask: attentionMask, typeIds }, this.outputNames(layers));
   }
 
+  /**
+   * How many tokens embed() runs for one input (special tokens included, cut at maxLength), for
+   * batching budgets: tokenizer.encode() alone may pad to tokenizer.json's fixed length (all-MiniLM: 128).
+   */
+  tokenCount(input: EncoderInput): number {
+    checkInput(input, 'input');
+    return Math.min(tokenizeRows(this.tokenizer, [input], { maxLength: Number.MAX_SAFE_INTEGER, long: 'truncate', stride: 0 }).lengths[0] as number, this.maxLength);
+  }
+
   /** Token-level results need offsets; the @huggingface/tokenizers fallback has none. */
   requireOffsets(what: string): void {
     if (!hasOffsets(this.tokenizer)) {
