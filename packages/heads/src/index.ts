@@ -6,7 +6,7 @@ export { LabelIndex } from './labels.js';
 export type { Label } from './labels.js';
 export { argmaxRows } from './classifier.js';
 export type { Classifier, Probabilities, SavedHead } from './classifier.js';
-export { minimize } from './lbfgs.js';
+export { minimize, SCIPY_FTOL } from './lbfgs.js';
 export type { LbfgsOptions, LbfgsResult, Objective } from './lbfgs.js';
 export { LogisticRegression, LOGISTIC_REGRESSION } from './logistic-regression.js';
 export type { Convergence, LogisticRegressionOptions } from './logistic-regression.js';

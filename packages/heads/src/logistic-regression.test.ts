@@ -8,8 +8,14 @@ type Problem = { name: string; X: number[][]; y: (number | string)[] };
 const problems = new Map((fixture.problems as Problem[]).map((p) => [p.name, p]));
 const holdout = (X: number[][]) => X.filter((_, i) => i % 7 === 0).map((row) => row.map((v) => v * 1.1));
 
-describe('parity with scikit-learn LogisticRegression(solver="lbfgs")', () => {
-  it.each(fixture.cases.map((c) => [`${c.problem} C=${c.C} class_weight=${c.class_weight}`, c] as const))('%s', (_, c) => {
+describe('parity with scikit-learn LogisticRegression(solver="lbfgs") on small problems', () => {
+  it('the scikit-learn fixture holds every problem x C x class_weight case', () => {
+    expect(problems.size).toBe(4);
+    expect(fixture.cases).toHaveLength(4 * 3 * 2);
+    for (const c of fixture.cases) expect(c.exact.intercept.length).toBeGreaterThan(0);
+  });
+
+  it.each(fixture.cases.map((c) => [`${c.problem} C=${c.C} class_weight=${c.class_weight}`, c] as const))('scikit-learn parity: %s', (_, c) => {
     const p = problems.get(c.problem)!;
     const classWeight = (c.class_weight ?? null) as 'balanced' | null;
     // Solved to the optimum on both sides: the same coefficients, probabilities and predictions.

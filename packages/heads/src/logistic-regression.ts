@@ -4,7 +4,7 @@ import { argmaxRows } from './classifier.js';
 import { HeadsError } from './errors.js';
 import { type FeatureMatrix, type FeaturesInput, toFeatures } from './features.js';
 import { type Label, LabelIndex } from './labels.js';
-import { minimize } from './lbfgs.js';
+import { type LbfgsResult, minimize, SCIPY_FTOL } from './lbfgs.js';
 import { logLossObjective } from './logistic-loss.js';
 
 export interface LogisticRegressionOptions {
@@ -37,7 +37,7 @@ export interface Convergence {
   iterations: number;
   /** Largest absolute gradient component at the solution (compare with tol). */
   gradientMax: number;
-  reason: 'gtol' | 'ftol' | 'max_iter' | 'line_search';
+  reason: LbfgsResult['reason'];
   objective: number;
   /** Threads the loss evaluations ran on. */
   threads: number;
@@ -73,7 +73,7 @@ export class LogisticRegression implements Classifier {
     if (cw !== null && cw !== 'balanced' && (typeof cw !== 'object' || Array.isArray(cw))) {
       throw new HeadsError('E_INVALID_OPTION', `classWeight must be 'balanced', an object of weights per label, or null; got ${JSON.stringify(cw)}`);
     }
-    const ftol = options.ftol ?? 2.220446049250313e-9;
+    const ftol = options.ftol ?? SCIPY_FTOL;
     if (!(ftol >= 0)) throw new HeadsError('E_INVALID_OPTION', `ftol must be non-negative, got ${JSON.stringify(ftol)}`);
     const threads = options.threads ?? 'auto';
     if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 1)) throw new HeadsError('E_INVALID_OPTION', `threads must be 'auto' or a positive integer, got ${JSON.stringify(threads)}`);
