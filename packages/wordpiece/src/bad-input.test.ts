@@ -98,7 +98,7 @@ describe('broken files', () => {
 
   it('missing files and directories', () => {
     expectError(() => WordPieceTokenizer.fromFile(join(dir, 'nope.json')), 'E_FILE_NOT_FOUND', 'nope.json');
-    expectError(() => WordPieceTokenizer.fromFile(mkdtempSync(join(dir, 'empty-'))), 'E_FILE_NOT_FOUND', 'neither tokenizer.json nor vocab.txt');
+    expectError(() => WordPieceTokenizer.fromFile(mkdtempSync(join(dir, 'empty-'))), 'E_FILE_NOT_FOUND', 'no tokenizer.json, vocab.txt or vocab.json');
   });
 
   it('vocab.txt: empty, NUL bytes, invalid UTF-8, missing [UNK], each with the line', () => {

@@ -1,25 +1,24 @@
-import { WordPieceDecoder } from '../decoder/wordpiece-decoder.js';
 import { TokenizerError } from '../errors.js';
+import { BpeModel } from '../model/bpe-model.js';
+import { UnigramModel } from '../model/unigram-model.js';
 import { Vocab } from '../model/vocab.js';
 import { WordPieceModel } from '../model/wordpiece-model.js';
-import { BertNormalizer } from '../normalizer/bert-normalizer.js';
-import { IdentityNormalizer, type Normalizer } from '../normalizer/normalizer.js';
 import type { AddedToken } from '../pipeline/added-vocabulary.js';
 import type { PaddingParams } from '../pipeline/padding.js';
 import type { TruncationParams } from '../pipeline/truncation.js';
-import { type SpecialTokenDefinition, type TemplatePiece, TemplateProcessor } from '../post-processor/template.js';
-import { BertPreTokenizer, WhitespaceSplitPreTokenizer } from '../pre-tokenizer/bert-pre-tokenizer.js';
-import type { PreTokenizer } from '../pre-tokenizer/pre-tokenizer.js';
-import type { TokenizerParts } from '../tokenizer.js';
+import type { TokenizerParts } from '../pipeline-tokenizer.js';
+import { decoderFrom, normalizerFrom, postProcessorFrom, preTokenizerFrom } from './stages-from-json.js';
 
 type Json = Record<string, unknown>;
 
-/** Raised when the file is valid but not a BERT-style WordPiece pipeline; the caller may fall back. */
+/** Raised when the file is valid but uses a stage we do not run natively; the caller may fall back. */
 export class NotWordPieceError extends TokenizerError {
   constructor(file: string, what: string) {
-    super('E_UNSUPPORTED_TOKENIZER', `${file}: ${what}; only BERT-style WordPiece pipelines run natively`, { file });
+    super('E_UNSUPPORTED_TOKENIZER', `${file}: ${what}; WordPiece, BPE and Unigram pipelines with the usual stages run natively`, { file });
   }
 }
+
+export type LoadedKind = 'wordpiece' | 'bpe' | 'unigram';
 
 function isObject(v: unknown): v is Json {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -27,77 +26,151 @@ function isObject(v: unknown): v is Json {
 
 /** Whether a tokenizer.json's model is WordPiece (older files carry no "type" tag). */
 export function isWordPieceModel(model: unknown): boolean {
-  if (!isObject(model)) return false;
-  if (model.type !== undefined) return model.type === 'WordPiece';
-  return isObject(model.vocab) && 'continuing_subword_prefix' in model && !('merges' in model);
+  return isObject(model) && modelType(model) === 'WordPiece';
 }
 
-export function partsFromTokenizerJson(json: unknown, file: string, modelMaxLength?: number): TokenizerParts {
+/**
+ * The model's type, from "type" or, in older files without it, from its fields: merges mean BPE, a
+ * vocab list of [piece, score] Unigram, a continuing_subword_prefix with a vocab map WordPiece.
+ */
+function modelType(model: Json): string {
+  if (typeof model.type === 'string') return model.type;
+  if ('merges' in model) return 'BPE';
+  if (Array.isArray(model.vocab)) return 'Unigram';
+  if (isObject(model.vocab) && 'continuing_subword_prefix' in model) return 'WordPiece';
+  if (isObject(model.vocab)) return 'WordLevel';
+  return 'unknown';
+}
+
+const KINDS: Record<string, LoadedKind> = { WordPiece: 'wordpiece', BPE: 'bpe', Unigram: 'unigram' };
+
+export function partsFromTokenizerJson(
+  json: unknown,
+  file: string,
+  modelMaxLength?: number,
+  padToken?: string,
+): { kind: LoadedKind; parts: TokenizerParts } {
   const bad = (what: string): TokenizerError => new TokenizerError('E_MALFORMED_TOKENIZER_JSON', `${file}: ${what}`, { file });
   if (!isObject(json)) throw bad('top level must be a JSON object');
   const model = json.model;
   if (!isObject(model)) throw bad('"model" is missing or not an object');
-  if (!isWordPieceModel(model)) throw new NotWordPieceError(file, `model type ${JSON.stringify(model.type ?? 'unknown')} is not WordPiece`);
+  const type = modelType(model);
+  const kind = KINDS[type];
+  if (kind === undefined) {
+    if (type === 'WordLevel') throw new NotWordPieceError(file, 'model.type "WordLevel" is not run natively');
+    throw new TokenizerError(
+      'E_UNSUPPORTED_TOKENIZER',
+      `${file}: model.type ${JSON.stringify(model.type ?? type)} is not a tokenizer model we know (BPE, Unigram, WordPiece, WordLevel)`,
+      { file },
+    );
+  }
+  const built = kind === 'wordpiece' ? wordPieceFrom(model, bad) : kind === 'bpe' ? bpeFrom(model, file, bad, usesByteLevel(json.pre_tokenizer)) : unigramFrom(model, bad, metaspaceReplacement(json.pre_tokenizer));
+  const preTokenizer = preTokenizerFrom(json.pre_tokenizer, file);
+  return {
+    kind,
+    parts: {
+      normalizer: normalizerFrom(json.normalizer, file),
+      preTokenizer,
+      model: built,
+      addedTokens: addedTokensFrom(json.added_tokens, bad),
+      postProcessor: postProcessorFrom(json.post_processor, file, bad),
+      decoder: decoderFrom(json.decoder, file),
+      truncation: truncationFrom(json.truncation, bad),
+      padding: paddingFrom(json.padding, bad),
+      modelMaxLength,
+      padToken,
+      source: file,
+    },
+  };
+}
+
+function wordPieceFrom(model: Json, bad: (w: string) => TokenizerError): WordPieceModel {
   if (!isObject(model.vocab)) throw bad('"model.vocab" must be an object of token -> id');
+  const vocab = vocabFrom(model.vocab, bad);
+  const maxChars = model.max_input_chars_per_word ?? 100;
+  if (typeof maxChars !== 'number' || !Number.isInteger(maxChars) || maxChars < 0) throw bad('"model.max_input_chars_per_word" must be a non-negative integer');
+  return new WordPieceModel(vocab, {
+    unkToken: str(model.unk_token, 'model.unk_token', '[UNK]', bad),
+    continuingSubwordPrefix: str(model.continuing_subword_prefix, 'model.continuing_subword_prefix', '##', bad),
+    maxInputCharsPerWord: maxChars,
+  });
+}
+
+function vocabFrom(map: Json, bad: (w: string) => TokenizerError): Vocab {
   const entries: Array<[string, number]> = [];
-  for (const [token, id] of Object.entries(model.vocab)) {
+  for (const [token, id] of Object.entries(map)) {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw bad(`"model.vocab" has a bad id for ${JSON.stringify(token)}: ${JSON.stringify(id)}`);
     entries.push([token, id]);
   }
   if (entries.length === 0) throw bad('"model.vocab" is empty');
-  const vocab = new Vocab(entries);
-  const str = (v: unknown, key: string, fallback: string): string => {
-    if (v === undefined || v === null) return fallback;
-    if (typeof v !== 'string') throw bad(`"${key}" must be a string`);
-    return v;
-  };
-  const maxChars = model.max_input_chars_per_word ?? 100;
-  if (typeof maxChars !== 'number' || !Number.isInteger(maxChars) || maxChars < 0) throw bad('"model.max_input_chars_per_word" must be a non-negative integer');
-  const wordPiece = new WordPieceModel(vocab, {
-    unkToken: str(model.unk_token, 'model.unk_token', '[UNK]'),
-    continuingSubwordPrefix: str(model.continuing_subword_prefix, 'model.continuing_subword_prefix', '##'),
-    maxInputCharsPerWord: maxChars,
+  return new Vocab(entries);
+}
+
+function str(v: unknown, key: string, fallback: string, bad: (w: string) => TokenizerError): string {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'string') throw bad(`"${key}" must be a string`);
+  return v;
+}
+
+function bpeFrom(model: Json, file: string, bad: (w: string) => TokenizerError, byteLevel: boolean): BpeModel {
+  if (!isObject(model.vocab)) throw bad('"model.vocab" must be an object of token -> id');
+  const vocab = vocabFrom(model.vocab, bad);
+  if (!Array.isArray(model.merges)) throw bad('"model.merges" must be an array');
+  const merges = model.merges.map((m, i): [string, string] => {
+    if (typeof m === 'string') {
+      const space = m.indexOf(' ', 1);
+      if (space < 0 || m.indexOf(' ', space + 1) >= 0) throw bad(`model.merges[${i}] ${JSON.stringify(m)} is not two tokens separated by one space`);
+      return [m.slice(0, space), m.slice(space + 1)];
+    }
+    if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') return [m[0], m[1]];
+    throw bad(`model.merges[${i}] must be "a b" or ["a", "b"]`);
   });
-  return {
-    normalizer: normalizerFrom(json.normalizer, file),
-    preTokenizer: preTokenizerFrom(json.pre_tokenizer, file),
-    model: wordPiece,
-    addedTokens: addedTokensFrom(json.added_tokens, bad),
-    postProcessor: postProcessorFrom(json.post_processor, file, bad),
-    decoder: decoderFrom(json.decoder, file),
-    truncation: truncationFrom(json.truncation, bad),
-    padding: paddingFrom(json.padding, bad),
-    modelMaxLength,
-    source: file,
-  };
-}
-
-function normalizerFrom(n: unknown, file: string): Normalizer {
-  if (n === null || n === undefined) return new IdentityNormalizer();
-  if (isObject(n) && n.type === 'BertNormalizer') {
-    const strip = n.strip_accents;
-    return new BertNormalizer({
-      cleanText: n.clean_text !== false,
-      handleChineseChars: n.handle_chinese_chars !== false,
-      stripAccents: typeof strip === 'boolean' ? strip : null,
-      lowercase: n.lowercase !== false,
-    });
+  if (model.dropout !== undefined && model.dropout !== null && model.dropout !== 0) {
+    throw new NotWordPieceError(file, 'model.dropout makes BPE random and is not run natively');
   }
-  throw new NotWordPieceError(file, `normalizer ${JSON.stringify(isObject(n) ? n.type : n)} is not supported natively`);
+  return new BpeModel(vocab, merges, {
+    unkToken: model.unk_token === undefined || model.unk_token === null ? null : str(model.unk_token, 'model.unk_token', '', bad),
+    continuingSubwordPrefix: str(model.continuing_subword_prefix, 'model.continuing_subword_prefix', '', bad),
+    endOfWordSuffix: str(model.end_of_word_suffix, 'model.end_of_word_suffix', '', bad),
+    fuseUnk: model.fuse_unk === true,
+    byteFallback: model.byte_fallback === true,
+    ignoreMerges: model.ignore_merges === true,
+    byteLevel,
+    file,
+  });
 }
 
-function preTokenizerFrom(p: unknown, file: string): PreTokenizer {
-  if (isObject(p) && p.type === 'BertPreTokenizer') return new BertPreTokenizer();
-  if (isObject(p) && p.type === 'WhitespaceSplit') return new WhitespaceSplitPreTokenizer();
-  throw new NotWordPieceError(file, `pre_tokenizer ${JSON.stringify(isObject(p) ? p.type : p)} is not supported natively`);
-}
-
-function decoderFrom(d: unknown, file: string): WordPieceDecoder | null {
-  if (d === null || d === undefined) return null;
-  if (isObject(d) && d.type === 'WordPiece') {
-    return new WordPieceDecoder(typeof d.prefix === 'string' ? d.prefix : '##', d.cleanup !== false);
+function unigramFrom(model: Json, bad: (w: string) => TokenizerError, spaceAs: string | null): UnigramModel {
+  if (!Array.isArray(model.vocab)) throw bad('"model.vocab" must be a list of [piece, score]');
+  const pieces = model.vocab.map((entry, i): [string, number] => {
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') throw bad(`model.vocab[${i}] must be [piece, score]`);
+    const score = entry[1];
+    if (typeof score !== 'number' || !Number.isFinite(score)) throw bad(`model.vocab[${i}] (${JSON.stringify(entry[0])}) has score ${String(score)}; scores must be finite numbers`);
+    return [entry[0], score];
+  });
+  const unkId = model.unk_id;
+  if (unkId !== undefined && unkId !== null && (typeof unkId !== 'number' || !Number.isInteger(unkId) || unkId < 0 || unkId >= pieces.length)) {
+    throw bad(`"model.unk_id" ${JSON.stringify(unkId)} is not an index into model.vocab (${pieces.length} pieces)`);
   }
-  throw new NotWordPieceError(file, `decoder ${JSON.stringify(isObject(d) ? d.type : d)} is not supported natively`);
+  return new UnigramModel(pieces, { unkId: typeof unkId === 'number' ? unkId : null, byteFallback: model.byte_fallback === true, spaceAs });
+}
+
+function usesByteLevel(p: unknown): boolean {
+  if (!isObject(p)) return false;
+  if (p.type === 'ByteLevel') return true;
+  return p.type === 'Sequence' && Array.isArray(p.pretokenizers) && p.pretokenizers.some(usesByteLevel);
+}
+
+function metaspaceReplacement(p: unknown): string | null {
+  if (!isObject(p)) return null;
+  if (p.type === 'Metaspace') return typeof p.replacement === 'string' ? p.replacement : '\u2581';
+  if (p.type === 'Sequence' && Array.isArray(p.pretokenizers)) {
+    for (const q of p.pretokenizers) {
+      const r = metaspaceReplacement(q);
+      if (r !== null) return r;
+    }
+  }
+  return null;
 }
 
 function addedTokensFrom(list: unknown, bad: (w: string) => TokenizerError): AddedToken[] {
@@ -117,40 +190,6 @@ function addedTokensFrom(list: unknown, bad: (w: string) => TokenizerError): Add
       normalized: t.normalized === undefined ? t.special !== true : t.normalized === true,
     };
   });
-}
-
-function postProcessorFrom(p: unknown, file: string, bad: (w: string) => TokenizerError): TemplateProcessor | null {
-  if (p === null || p === undefined) return null;
-  if (!isObject(p)) throw bad('"post_processor" must be an object');
-  if (p.type === 'BertProcessing') {
-    const pair = (v: unknown, key: string): [string, number] => {
-      if (!Array.isArray(v) || typeof v[0] !== 'string' || typeof v[1] !== 'number') throw bad(`"post_processor.${key}" must be [token, id]`);
-      return [v[0], v[1]];
-    };
-    return TemplateProcessor.bert(pair(p.cls, 'cls'), pair(p.sep, 'sep'));
-  }
-  if (p.type === 'TemplateProcessing') {
-    const pieces = (v: unknown, key: string): TemplatePiece[] => {
-      if (!Array.isArray(v)) throw bad(`"post_processor.${key}" must be an array`);
-      return v.map((piece, i): TemplatePiece => {
-        if (isObject(piece) && isObject(piece.SpecialToken) && typeof piece.SpecialToken.id === 'string') {
-          return { kind: 'special', name: piece.SpecialToken.id, typeId: Number(piece.SpecialToken.type_id ?? 0) };
-        }
-        if (isObject(piece) && isObject(piece.Sequence) && (piece.Sequence.id === 'A' || piece.Sequence.id === 'B')) {
-          return { kind: 'sequence', sequence: piece.Sequence.id === 'A' ? 0 : 1, typeId: Number(piece.Sequence.type_id ?? 0) };
-        }
-        throw bad(`"post_processor.${key}[${i}]" is neither a SpecialToken nor a Sequence piece`);
-      });
-    };
-    const specials = new Map<string, SpecialTokenDefinition>();
-    if (!isObject(p.special_tokens)) throw bad('"post_processor.special_tokens" must be an object');
-    for (const [name, def] of Object.entries(p.special_tokens)) {
-      if (!isObject(def) || !Array.isArray(def.ids) || !Array.isArray(def.tokens)) throw bad(`"post_processor.special_tokens.${name}" needs "ids" and "tokens"`);
-      specials.set(name, { name, ids: def.ids.map(Number), tokens: def.tokens.map(String) });
-    }
-    return new TemplateProcessor(pieces(p.single, 'single'), pieces(p.pair, 'pair'), specials);
-  }
-  throw new NotWordPieceError(file, `post_processor ${JSON.stringify(p.type)} is not supported natively`);
 }
 
 const DIRECTION = { Right: 'right', Left: 'left' } as const;

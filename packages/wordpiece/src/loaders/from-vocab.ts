@@ -5,7 +5,7 @@ import { BertNormalizer } from '../normalizer/bert-normalizer.js';
 import type { AddedToken } from '../pipeline/added-vocabulary.js';
 import { TemplateProcessor } from '../post-processor/template.js';
 import { BertPreTokenizer } from '../pre-tokenizer/bert-pre-tokenizer.js';
-import type { TokenizerParts } from '../tokenizer.js';
+import type { TokenizerParts } from '../pipeline-tokenizer.js';
 import { loadVocabTxt } from './load-vocab-txt.js';
 import { type TokenizerConfig, readTokenizerConfig } from './tokenizer-config.js';
 

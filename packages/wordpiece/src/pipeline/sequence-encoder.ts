@@ -83,9 +83,10 @@ export class SequenceEncoder {
     words.reset();
     this.preTokenizer.preTokenize(this.buffer, from, to, words);
     const spans = words.data;
+    const prefix = words.prefix;
     let word = firstWord;
     for (let w = 0; w < words.count; w++) {
-      this.model.tokenizeWord(this.buffer, spans[w * 2] as number, spans[w * 2 + 1] as number, word++, sink);
+      this.model.tokenizeWord(this.buffer, spans[w * 2] as number, spans[w * 2 + 1] as number, word++, sink, prefix[w] as number);
     }
     return word;
   }

@@ -3,12 +3,14 @@ import { RawEncoding, allocateEncoding } from '../pipeline/encoding.js';
 import type { PaddingParams } from '../pipeline/padding.js';
 import type { TokenSink } from '../pipeline/token-sink.js';
 import type { SpecialTokenDefinition, TemplatePiece, TemplateProcessor } from './template.js';
+import { mayTrim, trimOffsets } from './trim-offsets.js';
 
 /** Reusable output of one input window before padding. */
 export class Assembler {
   raw = new RawEncoding(512);
   /** Token strings, by position; shared references into the vocabulary, never new strings. */
   tokens: string[] = [];
+  private readonly pair = new Int32Array(2);
 
   constructor(
     private readonly template: TemplateProcessor | null,
@@ -68,6 +70,17 @@ export class Assembler {
     if (sink.texts.size > 0) {
       for (const [k, text] of sink.texts) if (k >= from && k < to) e.tokens[at + k - from] = text;
     }
+    const trim = this.template?.trim;
+    if (trim) {
+      const pair = new Int32Array(2);
+      for (let q = at; q < p; q++) {
+        const token = e.tokens[q] as string;
+        if (!mayTrim(token)) continue;
+        const [s, end] = e.offsets[q] as [number, number];
+        trimOffsets(token, q - at, s, end, trim.addPrefixSpace, pair, 0);
+        e.offsets[q] = [pair[0] as number, pair[1] as number];
+      }
+    }
     return p;
   }
 
@@ -125,6 +138,16 @@ export class Assembler {
         if (k < from || k >= to) continue;
         tokens[raw.length + k - from] = text;
         raw.texts.set(raw.length + k - from, text);
+      }
+    }
+    const trim = this.template?.trim;
+    if (trim) {
+      for (let q = raw.length; q < p; q++) {
+        const token = tokens[q] as string;
+        if (!mayTrim(token)) continue;
+        trimOffsets(token, q - raw.length, raw.starts[q] as number, raw.ends[q] as number, trim.addPrefixSpace, this.pair, 0);
+        raw.starts[q] = this.pair[0] as number;
+        raw.ends[q] = this.pair[1] as number;
       }
     }
     raw.length = p;

@@ -18,8 +18,15 @@ export class TemplateProcessor {
   readonly single: readonly TemplatePiece[];
   readonly pair: readonly TemplatePiece[];
   readonly specialTokens: ReadonlyMap<string, SpecialTokenDefinition>;
+  /** RobertaProcessing / ByteLevel trim_offsets: offsets leave out leading and trailing spaces. */
+  readonly trim: { addPrefixSpace: boolean } | null;
 
-  constructor(single: TemplatePiece[], pair: TemplatePiece[], specialTokens: Map<string, SpecialTokenDefinition>) {
+  constructor(
+    single: TemplatePiece[],
+    pair: TemplatePiece[],
+    specialTokens: Map<string, SpecialTokenDefinition>,
+    trim: { addPrefixSpace: boolean } | null = null,
+  ) {
     for (const piece of [...single, ...pair]) {
       if (piece.kind === 'special' && !specialTokens.has(piece.name)) {
         throw new TokenizerError(
@@ -31,6 +38,35 @@ export class TemplateProcessor {
     this.single = single;
     this.pair = pair;
     this.specialTokens = specialTokens;
+    this.trim = trim;
+  }
+
+  /**
+   * RobertaProcessing: "<s> $A </s>" and "<s> $A </s> </s> $B </s>", every type id 0 (RoBERTa has one
+   * segment embedding), with trim_offsets.
+   */
+  static roberta(cls: [string, number], sep: [string, number], trimOffsets: boolean, addPrefixSpace: boolean): TemplateProcessor {
+    const specials = new Map<string, SpecialTokenDefinition>([
+      [cls[0], { name: cls[0], ids: [cls[1]], tokens: [cls[0]] }],
+      [sep[0], { name: sep[0], ids: [sep[1]], tokens: [sep[0]] }],
+    ]);
+    const special = (name: string): TemplatePiece => ({ kind: 'special', name, typeId: 0 });
+    return new TemplateProcessor(
+      [special(cls[0]), { kind: 'sequence', sequence: 0, typeId: 0 }, special(sep[0])],
+      [special(cls[0]), { kind: 'sequence', sequence: 0, typeId: 0 }, special(sep[0]), special(sep[0]), { kind: 'sequence', sequence: 1, typeId: 0 }, special(sep[0])],
+      specials,
+      trimOffsets ? { addPrefixSpace } : null,
+    );
+  }
+
+  /** The ByteLevel post-processor: no special tokens, only trim_offsets (when on). */
+  static byteLevel(trimOffsets: boolean, addPrefixSpace: boolean): TemplateProcessor {
+    return new TemplateProcessor(
+      [{ kind: 'sequence', sequence: 0, typeId: 0 }],
+      [{ kind: 'sequence', sequence: 0, typeId: 0 }, { kind: 'sequence', sequence: 1, typeId: 1 }],
+      new Map(),
+      trimOffsets ? { addPrefixSpace } : null,
+    );
   }
 
   static bert(cls: [string, number], sep: [string, number]): TemplateProcessor {

@@ -1,6 +1,6 @@
 // Test-only: runs inputs through us and through Hugging Face's Rust tokenizers and collects mismatches.
 import type { Tokenizer as Oracle } from 'tokenizers';
-import type { EncodeOptions, WordPieceTokenizer } from '../index.js';
+import type { EncodeOptions, PipelineTokenizer } from '../index.js';
 import { compareEncoding, type Mismatch } from './oracle.js';
 
 export interface ParityResult {
@@ -15,7 +15,7 @@ export interface ParityResult {
  * `encode` options go to our side only; configure the oracle to match (setTruncation, setPadding).
  */
 export async function parityOn(
-  ours: WordPieceTokenizer,
+  ours: PipelineTokenizer,
   oracle: Oracle,
   inputs: ReadonlyArray<string | [string, string]>,
   options: { overflowing?: boolean; chunk?: number; encode?: EncodeOptions } = {},
