@@ -109,7 +109,7 @@ function expectedHead(kind: Head, h: Float32Array, rows: number, length: number,
   const gelu = (z: number) => 0.5 * z * (1 + erf(z / Math.SQRT2));
   if (kind === 'token' || kind === 'qa') return linearRows(h, rows * length, read(`${kind === 'qa' ? 'qa_outputs' : 'classifier'}.weight`), read(`${kind === 'qa' ? 'qa_outputs' : 'classifier'}.bias`), labels, H);
   const [dense, out, act] =
-    kind === 'pooler-classifier' ? [`${base}pooler`, 'classifier', Math.tanh] : kind === 'sequence-tanh' ? ['classifier.dense', 'classifier.out_proj', Math.tanh] : ['classifier.dense', 'classifier.out_proj', gelu];
+    kind === 'pooler-classifier' ? [base === 'albert.' ? 'albert.pooler' : `${base}pooler.dense`, 'classifier', Math.tanh] : kind === 'sequence-tanh' ? ['classifier.dense', 'classifier.out_proj', Math.tanh] : ['classifier.dense', 'classifier.out_proj', gelu];
   const pooled = linearRows(first, rows, read(`${dense}.weight`), read(`${dense}.bias`), H, H).map(act);
   return linearRows(pooled, rows, read(`${out}.weight`), read(`${out}.bias`), labels, H);
 }
@@ -118,6 +118,7 @@ describe.each([
   ['roberta-tiny', 'RobertaForSequenceClassification', 'sequence-tanh', { 'classifier.dense.weight': [32, 32], 'classifier.dense.bias': [32], 'classifier.out_proj.weight': [3, 32], 'classifier.out_proj.bias': [3] }, 3],
   ['electra-tiny', 'ElectraForSequenceClassification', 'sequence-gelu', { 'classifier.dense.weight': [32, 32], 'classifier.dense.bias': [32], 'classifier.out_proj.weight': [2, 32], 'classifier.out_proj.bias': [2] }, 2],
   ['albert-tiny', 'AlbertForSequenceClassification', 'pooler-classifier', { 'classifier.weight': [4, 32], 'classifier.bias': [4] }, 4],
+  ['legacy-bert', 'BertForSequenceClassification', 'pooler-classifier', { 'classifier.weight': [2, 32], 'classifier.bias': [2] }, 2],
   ['roberta-tiny', 'RobertaForTokenClassification', 'token', { 'classifier.weight': [5, 32], 'classifier.bias': [5] }, 5],
   ['electra-tiny', 'ElectraForQuestionAnswering', 'qa', { 'qa_outputs.weight': [2, 32], 'qa_outputs.bias': [2] }, 2],
 ] as const)('%s as %s', (model, architecture, kind, extra, labels) => {
@@ -132,7 +133,7 @@ describe.each([
     const rows = batch.input_ids.length;
     const length = batch.input_ids[0]!.length;
     const weights = SafetensorsFile.open(join(dir, 'model.safetensors'));
-    const expected = expectedHead(kind, run.last_hidden_state!, rows, length, (n) => weights.read(n), `${model.split('-')[0]}.`, labels);
+    const expected = expectedHead(kind, run.last_hidden_state!, rows, length, (n) => weights.read(n), model.startsWith('legacy-bert') ? 'bert.' : `${model.split('-')[0]}.`, labels);
     weights.close();
     if (kind === 'qa') {
       const column = (c: number) => Array.from({ length: rows * length }, (_, i) => expected[i * 2 + c] as number);
