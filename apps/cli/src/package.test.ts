@@ -70,8 +70,8 @@ describe('published packages', () => {
   it.each(published.map((p) => [p.pkg.name, p] as const))('%s: its built code imports only declared dependencies', (_name, { dir, pkg }) => {
     const dist = join(ROOT, dir, 'dist');
     const declared = Object.keys({ ...pkg.dependencies, ...(pkg as { peerDependencies?: Record<string, string> }).peerDependencies });
-    const files = readdirSync(dist, { recursive: true }).map(String).filter((f) => f.endsWith('.js'));
-    expect(files.length).toBeGreaterThan(0);
+    const files = existsSync(dist) ? readdirSync(dist, { recursive: true }).map(String).filter((f) => f.endsWith('.js')) : [];
+    expect(files.length, `${dir}/dist has no .js files: build first (pnpm test does)`).toBeGreaterThan(0);
     for (const f of files) {
       const code = readFileSync(join(dist, f), 'utf8');
       for (const m of code.matchAll(/(?:from\s+|import\()["']([^"'./][^"']*)["']/g)) {
@@ -84,9 +84,10 @@ describe('published packages', () => {
   });
 
   it('ESM-only libraries load with require() by name on this Node (>= 20.19), as the READMEs say', () => {
-    // By name, so the exports map is what resolves (a path would go through "main" and prove nothing).
-    for (const { pkg } of published.filter((p) => p.pkg.exports)) {
-      const out = execFileSync(process.execPath, ['-e', `const m = require(${JSON.stringify(pkg.name)}); console.log(Object.keys(m).length)`], { cwd: join(ROOT, 'apps/cli'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    // By name, so the exports map is what resolves (a path would go through "main" and prove nothing):
+    // run inside the package's own directory, where its name resolves to itself (self-reference).
+    for (const { dir, pkg } of published.filter((p) => p.pkg.exports)) {
+      const out = execFileSync(process.execPath, ['-e', `const m = require(${JSON.stringify(pkg.name)}); console.log(Object.keys(m).length)`], { cwd: join(ROOT, dir), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       expect(Number(out.trim()), pkg.name).toBeGreaterThan(0);
     }
   });
