@@ -34,8 +34,8 @@ export class ServeHarness {
     execFileSync(process.execPath, [BIN, 'train', '--task', 'ner', '--model', TINY, '--data', 'ner.txt', '--layers=-1', '--out', 'ner'], { cwd: this.work, env: this.env });
   }
 
-  cli(args: string[]): string {
-    return execFileSync(process.execPath, [BIN, ...args], { cwd: this.work, env: this.env, encoding: 'utf8' });
+  cli(args: string[], input?: string): string {
+    return execFileSync(process.execPath, [BIN, ...args], { cwd: this.work, env: this.env, encoding: 'utf8', input });
   }
 
   /** Starts `bertkit serve --port 0 ...args` and waits for its first stdout line (the address). */
