@@ -117,7 +117,7 @@ describe('TaskModel on converted task checkpoints, against reference logits', ()
         const n = e.ids.length;
         expect(e.ids).toEqual(batch.input_ids[r]!.slice(0, n));
         const window = { start: batch.start_logits[r]!.slice(0, n), end: batch.end_logits[r]!.slice(0, n), context: e.sequenceIds.map((s) => s === 1), offsets: e.offsets, cls: 0 };
-        const [expected] = decodeAnswers([window], context);
+        const [expected] = decodeAnswers([window], context, { alignToWords: false });
         // Brute force: softmax over [CLS] + context tokens, [CLS] zeroed, every span of at most 15 tokens.
         const allowed = (p: number) => p === 0 || e.sequenceIds[p] === 1;
         const sm = (l: number[]) => softmax(l.map((v, p) => (allowed(p) ? v : -10000)));
@@ -128,7 +128,10 @@ describe('TaskModel on converted task checkpoints, against reference logits', ()
         expect(expected!.start).toBe(e.offsets[best.a]![0]);
         expect(expected!.end).toBe(e.offsets[best.b]![1]);
         expect(expected!.score).toBeCloseTo(best.score, 10);
-        expect(ours[r]![0]!.answer).toBe(expected!.answer);
+        // The model's answer: the same best span, widened to whole words (align_to_words).
+        const [aligned] = decodeAnswers([{ ...window, wordIds: e.wordIds }], context);
+        expect(aligned!.score).toBe(expected!.score);
+        expect(ours[r]![0]!.answer).toBe(aligned!.answer);
         expect(ours[r]![0]!.score).toBeCloseTo(expected!.score, 4);
       });
     }

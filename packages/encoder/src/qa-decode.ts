@@ -18,6 +18,8 @@ export interface QaWindow {
   offsets: ReadonlyArray<readonly [number, number]>;
   /** Position of [CLS] (the no-answer token), or -1. */
   cls: number;
+  /** Word of each token (null for special tokens), to widen answers to whole words. */
+  wordIds?: ReadonlyArray<number | null>;
 }
 
 export interface QaDecodeOptions {
@@ -27,6 +29,22 @@ export interface QaDecodeOptions {
   topK?: number;
   /** Also consider "no answer" ([CLS] x [CLS]) as the pipeline's handle_impossible_answer. Default false. */
   handleImpossible?: boolean;
+  /** Widen an answer to the whole words its first and last tokens belong to (the pipeline's align_to_words). Default true. */
+  alignToWords?: boolean;
+}
+
+/** Character span of tokens a..b, widened to whole words when word ids are known. */
+function span(w: QaWindow, a: number, b: number, align: boolean): [number, number] {
+  let first = a;
+  let last = b;
+  const words = w.wordIds;
+  if (align && words) {
+    const startWord = words[a];
+    const endWord = words[b];
+    while (first > 0 && startWord !== null && startWord !== undefined && words[first - 1] === startWord && w.context[first - 1] === true) first--;
+    while (last + 1 < words.length && endWord !== null && endWord !== undefined && words[last + 1] === endWord && w.context[last + 1] === true) last++;
+  }
+  return [(w.offsets[first] as readonly [number, number])[0], (w.offsets[last] as readonly [number, number])[1]];
 }
 
 /** Softmax over the allowed positions (context and [CLS]); the others get the pipeline's -10000 logit. */
@@ -48,6 +66,7 @@ function maskedSoftmax(logits: ArrayLike<number>, allowed: (p: number) => boolea
 export function decodeAnswers(windows: readonly QaWindow[], context: string, options: QaDecodeOptions = {}): QaAnswer[] {
   const maxLength = options.maxAnswerLength ?? 15;
   const topK = options.topK ?? 1;
+  const align = options.alignToWords ?? true;
   const candidates: QaAnswer[] = [];
   let nullScore = Number.POSITIVE_INFINITY;
   for (const w of windows) {
@@ -64,8 +83,7 @@ export function decodeAnswers(windows: readonly QaWindow[], context: string, opt
       if (w.context[a] !== true) continue;
       for (let b = a; b < Math.min(n, a + maxLength); b++) {
         if (w.context[b] !== true) continue;
-        const start = (w.offsets[a] as readonly [number, number])[0];
-        const end = (w.offsets[b] as readonly [number, number])[1];
+        const [start, end] = span(w, a, b, align);
         candidates.push({ answer: context.slice(start, end), start, end, score: (ps[a] as number) * (pe[b] as number) });
       }
     }

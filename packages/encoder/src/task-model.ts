@@ -161,6 +161,7 @@ export class TaskModel {
           context: e.sequenceIds.map((s) => s === 1),
           offsets: e.offsets,
           cls: cls === 0 ? 0 : -1,
+          wordIds: e.wordIds,
         });
       });
     });
