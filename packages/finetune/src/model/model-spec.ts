@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FinetuneError } from '../errors.js';
+
+export type TrainableType = 'distilbert' | 'bert';
+export type TrainTask = 'sequence-classification' | 'masked-lm';
+
+/** The shape of a post-LayerNorm BERT-family encoder, enough to name and size every parameter. */
+export interface EncoderSpec {
+  modelType: TrainableType;
+  vocabSize: number;
+  hidden: number;
+  layers: number;
+  heads: number;
+  intermediate: number;
+  maxPositions: number;
+  /** 0 when the family has no token type embeddings (DistilBERT). */
+  typeVocabSize: number;
+  layerNormEps: number;
+}
+
+export type Pair = readonly [weight: string, bias: string];
+
+export interface LayerNames {
+  q: Pair;
+  k: Pair;
+  v: Pair;
+  out: Pair;
+  attentionNorm: Pair;
+  ffIn: Pair;
+  ffOut: Pair;
+  outputNorm: Pair;
+}
+
+export interface EncoderNames {
+  word: string;
+  position: string;
+  tokenType: string | null;
+  embeddingNorm: Pair;
+  layer(i: number): LayerNames;
+}
+
+const pair = (p: string): Pair => [`${p}.weight`, `${p}.bias`];
+
+/** Hugging Face parameter names of each family (what model.safetensors and the Trainer's checkpoints use). */
+export function encoderNames(spec: EncoderSpec): EncoderNames {
+  if (spec.modelType === 'distilbert') {
+    return {
+      word: 'distilbert.embeddings.word_embeddings.weight',
+      position: 'distilbert.embeddings.position_embeddings.weight',
+      tokenType: null,
+      embeddingNorm: pair('distilbert.embeddings.LayerNorm'),
+      layer: (i) => {
+        const p = `distilbert.transformer.layer.${i}`;
+        return {
+          q: pair(`${p}.attention.q_lin`),
+          k: pair(`${p}.attention.k_lin`),
+          v: pair(`${p}.attention.v_lin`),
+          out: pair(`${p}.attention.out_lin`),
+          attentionNorm: pair(`${p}.sa_layer_norm`),
+          ffIn: pair(`${p}.ffn.lin1`),
+          ffOut: pair(`${p}.ffn.lin2`),
+          outputNorm: pair(`${p}.output_layer_norm`),
+        };
+      },
+    };
+  }
+  return {
+    word: 'bert.embeddings.word_embeddings.weight',
+    position: 'bert.embeddings.position_embeddings.weight',
+    tokenType: 'bert.embeddings.token_type_embeddings.weight',
+    embeddingNorm: pair('bert.embeddings.LayerNorm'),
+    layer: (i) => {
+      const p = `bert.encoder.layer.${i}`;
+      return {
+        q: pair(`${p}.attention.self.query`),
+        k: pair(`${p}.attention.self.key`),
+        v: pair(`${p}.attention.self.value`),
+        out: pair(`${p}.attention.output.dense`),
+        attentionNorm: pair(`${p}.attention.output.LayerNorm`),
+        ffIn: pair(`${p}.intermediate.dense`),
+        ffOut: pair(`${p}.output.dense`),
+        outputNorm: pair(`${p}.output.LayerNorm`),
+      };
+    },
+  };
+}
+
+/** Head parameter names per family and task. */
+export function headNames(spec: EncoderSpec, task: TrainTask): { dense: Pair; norm?: Pair; out: Pair | readonly [tied: null, bias: string] } {
+  if (task === 'sequence-classification') {
+    return spec.modelType === 'distilbert'
+      ? { dense: pair('pre_classifier'), out: pair('classifier') }
+      : { dense: pair('bert.pooler.dense'), out: pair('classifier') };
+  }
+  return spec.modelType === 'distilbert'
+    ? { dense: pair('vocab_transform'), norm: pair('vocab_layer_norm'), out: [null, 'vocab_projector.bias'] }
+    : { dense: pair('cls.predictions.transform.dense'), norm: pair('cls.predictions.transform.LayerNorm'), out: [null, 'cls.predictions.bias'] };
+}
+
+/** Every trainable parameter with its shape, in a stable order (encoder first, then the head). */
+export function parameterShapes(spec: EncoderSpec, task: TrainTask, numLabels = 2): Array<{ name: string; shape: number[] }> {
+  const { hidden: h, intermediate: f } = spec;
+  const names = encoderNames(spec);
+  const out: Array<{ name: string; shape: number[] }> = [];
+  const add = (name: string, shape: number[]) => out.push({ name, shape });
+  const addPair = ([w, b]: Pair, rows: number, cols: number | null) => {
+    add(w, cols === null ? [rows] : [rows, cols]);
+    add(b, [rows]);
+  };
+  add(names.word, [spec.vocabSize, h]);
+  add(names.position, [spec.maxPositions, h]);
+  if (names.tokenType) add(names.tokenType, [spec.typeVocabSize, h]);
+  addPair(names.embeddingNorm, h, null);
+  for (let i = 0; i < spec.layers; i++) {
+    const l = names.layer(i);
+    for (const p of [l.q, l.k, l.v, l.out]) addPair(p, h, h);
+    addPair(l.attentionNorm, h, null);
+    addPair(l.ffIn, f, h);
+    addPair(l.ffOut, h, f);
+    addPair(l.outputNorm, h, null);
+  }
+  const head = headNames(spec, task);
+  addPair(head.dense, h, h);
+  if (head.norm) addPair(head.norm, h, null);
+  if (head.out[0] === null) add(head.out[1], [spec.vocabSize]);
+  else addPair(head.out as Pair, numLabels, h);
+  return out;
+}
+
+/** Reads a Hugging Face config.json (a file or the directory holding it). */
+export function readEncoderSpec(pathOrDir: string): EncoderSpec {
+  const path = pathOrDir.endsWith('.json') ? pathOrDir : join(pathOrDir, 'config.json');
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (cause) {
+    throw new FinetuneError('E_INVALID_OPTION', `${path}: cannot read config.json (${(cause as Error).message})`, { cause });
+  }
+  return specFromConfig(config, path);
+}
+
+export function specFromConfig(config: Record<string, unknown>, where = 'config'): EncoderSpec {
+  const num = (key: string, fallback?: number): number => {
+    const v = config[key] ?? fallback;
+    if (typeof v !== 'number') throw new FinetuneError('E_INVALID_OPTION', `${where}: ${key} missing or not a number`);
+    return v;
+  };
+  const type = config.model_type;
+  if (type === 'distilbert') {
+    if ((config.activation ?? 'gelu') !== 'gelu') throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: activation ${String(config.activation)} is not supported for training (gelu only)`);
+    if (config.sinusoidal_pos_embds === true) throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: sinusoidal position embeddings are not supported for training`);
+    return { modelType: 'distilbert', vocabSize: num('vocab_size'), hidden: num('dim'), layers: num('n_layers'), heads: num('n_heads'), intermediate: num('hidden_dim'), maxPositions: num('max_position_embeddings'), typeVocabSize: 0, layerNormEps: 1e-12 };
+  }
+  if (type === 'bert') {
+    if ((config.hidden_act ?? 'gelu') !== 'gelu') throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: hidden_act ${String(config.hidden_act)} is not supported for training (gelu only)`);
+    if ((config.position_embedding_type ?? 'absolute') !== 'absolute') throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: position_embedding_type ${String(config.position_embedding_type)} is not supported`);
+    return { modelType: 'bert', vocabSize: num('vocab_size'), hidden: num('hidden_size'), layers: num('num_hidden_layers'), heads: num('num_attention_heads'), intermediate: num('intermediate_size'), maxPositions: num('max_position_embeddings'), typeVocabSize: num('type_vocab_size', 2), layerNormEps: num('layer_norm_eps', 1e-12) };
+  }
+  throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: model_type ${JSON.stringify(type)} cannot be trained yet (distilbert, bert)`);
+}

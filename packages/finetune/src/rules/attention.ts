@@ -1,0 +1,45 @@
+import type { GraphBuilder } from '../graph-builder.js';
+import { maskedSoftmax } from './masked-softmax.js';
+
+export interface AttentionShape {
+  /** int64 [4]: B, T, heads, head size — for splitting rows [N, H] into heads. */
+  splitShape: string;
+  hidden: number;
+  heads: number;
+  /** [B, 1, 1, T] additive mask bias. */
+  maskBias: string;
+}
+
+export interface AttentionRule {
+  y: string;
+  back(dy: string): { dq: string; dk: string; dv: string };
+}
+
+/**
+ * Scaled dot-product attention on rows q, k, v [N, H]: split heads, softmax(q kᵀ/√d + mask) v, merge.
+ * Backward: dP = dC vᵀ, dV = Pᵀ dC, dS = softmax'(dP)/√d, dQ = dS K, dK = dSᵀ Q, each merged back to rows.
+ */
+export function attention(b: GraphBuilder, q: string, k: string, v: string, shape: AttentionShape): AttentionRule {
+  const scale = 1 / Math.sqrt(shape.hidden / shape.heads);
+  const rows = b.ints([-1, shape.hidden]);
+  const split = (x: string) => b.transpose(b.reshape(x, shape.splitShape), [0, 2, 1, 3]);
+  const merge = (x: string) => b.reshape(b.transpose(x, [0, 2, 1, 3]), rows);
+  const qh = split(q);
+  const kh = split(k);
+  const vh = split(v);
+  const scores = b.mul(b.op('MatMul', [qh, b.transpose(kh, [0, 1, 3, 2])]), b.float(scale));
+  const probs = maskedSoftmax(b, scores, shape.maskBias);
+  const y = merge(b.op('MatMul', [probs.y, vh]));
+  return {
+    y,
+    back(dy) {
+      const dc = split(dy);
+      const dv = b.op('MatMul', [b.transpose(probs.y, [0, 1, 3, 2]), dc]);
+      const dp = b.op('MatMul', [dc, b.transpose(vh, [0, 1, 3, 2])]);
+      const ds = b.mul(probs.back(dp), b.float(scale));
+      const dq = b.op('MatMul', [ds, kh]);
+      const dk = b.op('MatMul', [b.transpose(ds, [0, 1, 3, 2]), qh]);
+      return { dq: merge(dq), dk: merge(dk), dv: merge(dv) };
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import ort from 'onnxruntime-node';
+import type { TrainBatch } from './batch.js';
+import { FinetuneError } from './errors.js';
+import { EMBEDDING_GRAD } from './model/encoder-graph.js';
+import type { TrainingGraph } from './model/task-graph.js';
+import { gradName } from './model/task-graph.js';
+import { scatterAddRows } from './rules/embedding.js';
+
+export interface SessionOptions {
+  /** onnxruntime intra-op threads; default onnxruntime's choice. */
+  threads?: number;
+}
+
+export interface StepResult {
+  loss: number;
+  logits: Float32Array;
+}
+
+/**
+ * Runs a training graph: parameters and gradients live in JS-owned Float32Arrays, wrapped once as
+ * tensors (the optimizer updates them in place), and each run writes every gradient buffer.
+ */
+export class TrainingSession {
+  private readonly paramFeeds: Record<string, ort.Tensor> = {};
+  private readonly gradFetches: Record<string, ort.Tensor> = {};
+  readonly gradients = new Map<string, Float32Array>();
+
+  private constructor(
+    readonly graph: TrainingGraph,
+    private readonly session: ort.InferenceSession,
+    readonly parameters: ReadonlyMap<string, Float32Array>,
+  ) {
+    for (const p of graph.parameters) {
+      const data = parameters.get(p.name)!;
+      this.paramFeeds[p.name] = new ort.Tensor('float32', data, p.shape);
+      const grad = new Float32Array(data.length);
+      this.gradients.set(p.name, grad);
+      if (graph.graphGradients.includes(p.name)) this.gradFetches[gradName(p.name)] = new ort.Tensor('float32', grad, p.shape);
+    }
+  }
+
+  /** `parameters` must hold every parameter of the graph with the right size; they are used in place, not copied. */
+  static async create(graph: TrainingGraph, parameters: ReadonlyMap<string, Float32Array>, options: SessionOptions = {}): Promise<TrainingSession> {
+    const wrong = graph.parameters
+      .filter((p) => parameters.get(p.name)?.length !== p.shape.reduce((a, c) => a * c, 1))
+      .map((p) => `${p.name} [${p.shape.join(', ')}]${parameters.has(p.name) ? ` has ${parameters.get(p.name)!.length} values` : ' missing'}`);
+    if (wrong.length > 0) throw new FinetuneError('E_MISSING_TENSORS', `parameters do not fit the ${graph.spec.modelType} ${graph.task} graph: ${wrong.slice(0, 5).join('; ')}${wrong.length > 5 ? ` and ${wrong.length - 5} more` : ''}`);
+    const session = await ort.InferenceSession.create(graph.model, {
+      ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+      graphOptimizationLevel: 'all',
+    });
+    return new TrainingSession(graph, session, parameters);
+  }
+
+  /** Forward + backward on one batch: returns loss and logits, fills `gradients`. */
+  async computeGradients(batch: TrainBatch): Promise<StepResult> {
+    const { batchSize: bs, seqLength: t } = batch;
+    const dims = [bs, t];
+    const feeds: Record<string, ort.Tensor> = {
+      ...this.paramFeeds,
+      input_ids: new ort.Tensor('int64', batch.inputIds, dims),
+      attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
+    };
+    const tables = this.graph.tables;
+    const typeIds = batch.tokenTypeIds ?? new BigInt64Array(bs * t);
+    if (tables.tokenType) feeds.token_type_ids = new ort.Tensor('int64', typeIds, dims);
+    if (this.graph.task === 'masked-lm') {
+      const positions: bigint[] = [];
+      const labels: bigint[] = [];
+      batch.labels.forEach((label, i) => {
+        if (label !== -100n) {
+          positions.push(BigInt(i));
+          labels.push(label);
+        }
+      });
+      feeds.masked_positions = new ort.Tensor('int64', BigInt64Array.from(positions), [positions.length]);
+      feeds.labels = new ort.Tensor('int64', BigInt64Array.from(labels), [labels.length]);
+    } else {
+      if (batch.labels.length !== bs) throw new FinetuneError('E_SHAPE', `labels: expected ${bs} (one per row), got ${batch.labels.length}`);
+      feeds.labels = new ort.Tensor('int64', batch.labels, [bs]);
+    }
+    let result: ort.InferenceSession.OnnxValueMapType;
+    try {
+      result = await this.session.run(feeds, { ...this.gradFetches, loss: null, logits: null, [EMBEDDING_GRAD]: null } as unknown as ort.InferenceSession.FetchesType);
+    } catch (cause) {
+      throw new FinetuneError('E_RUNTIME', `training step on a [${bs}, ${t}] batch failed: ${(cause as Error).message}`, { cause });
+    }
+    for (const name of this.graph.graphGradients) {
+      // Preallocated outputs are written in place; copy if this onnxruntime build returned its own buffer.
+      const out = result[gradName(name)]!.data as Float32Array;
+      const mine = this.gradients.get(name)!;
+      if (out !== mine && out.buffer !== mine.buffer) mine.set(out);
+    }
+    this.completeTableGradients(result[EMBEDDING_GRAD]!.data as Float32Array, batch, typeIds);
+    return { loss: (result.loss!.data as Float32Array)[0]!, logits: result.logits!.data as Float32Array };
+  }
+
+  /** Embedding backward: the graph's d(embedding sum) scattered into the word, position and type tables. */
+  private completeTableGradients(dEmb: Float32Array, batch: TrainBatch, typeIds: BigInt64Array): void {
+    const { word, position, tokenType } = this.graph.tables;
+    const h = this.graph.spec.hidden;
+    const wordGrad = this.gradients.get(word)!;
+    if (!this.graph.graphGradients.includes(word)) wordGrad.fill(0);
+    scatterAddRows(wordGrad, dEmb, batch.inputIds, h);
+    const posGrad = this.gradients.get(position)!;
+    posGrad.fill(0);
+    // Position t is used by every row: sum over the batch, row by row.
+    const t = batch.seqLength;
+    for (let r = 0; r < batch.batchSize; r++) {
+      const src = dEmb.subarray(r * t * h, (r + 1) * t * h);
+      for (let i = 0; i < t * h; i++) posGrad[i]! += src[i]!;
+    }
+    if (tokenType) {
+      const typeGrad = this.gradients.get(tokenType)!;
+      typeGrad.fill(0);
+      scatterAddRows(typeGrad, dEmb, typeIds, h);
+    }
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
