@@ -21,6 +21,7 @@ export interface RequestContext {
 }
 
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+const OFFLINE_CODES = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|bad port)$/;
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((done, fail) => {
     const t = setTimeout(done, ms);
@@ -79,11 +80,14 @@ export async function hubRequest(req: HubRequest, ctx: RequestContext, o: RetryO
       response = await fetch(url, { method: req.method, headers, redirect: 'manual', signal: controller.signal });
     } catch (error) {
       if (o.signal?.aborted) throw new HubError('E_ABORTED', 'aborted', { repo: ctx.repo });
-      if (attempt < retries) {
+      // No route, no name, nobody listening: offline or a wrong HF_ENDPOINT, rarely a blip. One quick retry,
+      // then say so at once rather than after half a minute of backoff.
+      const hopeless = OFFLINE_CODES.test(reasonOf(error)) && attempt >= 1;
+      if (attempt < retries && !hopeless) {
         await sleep(backoffMs(attempt++, o), o.signal);
         continue;
       }
-      throw new HubError('E_UNREACHABLE', `cannot reach ${new URL(url).origin} (${reasonOf(error)}${retries ? ` after ${retries + 1} attempts` : ''})`, { repo: ctx.repo, cause: error });
+      throw new HubError('E_UNREACHABLE', `cannot reach ${new URL(url).origin} (${reasonOf(error)}${attempt ? ` after ${attempt + 1} attempts` : ''})`, { repo: ctx.repo, cause: error });
     } finally {
       clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);

@@ -2,6 +2,8 @@
 // layout, revisions, redirects, token handling, errors, retries, resume and checksums.
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findShared } from '@bertkit/shared-data';
@@ -112,6 +114,17 @@ describe('snapshotDownload', () => {
     expect([gated.code, gated.message]).toEqual(['E_GATED', `org/gated is gated: accept the terms at ${hub.url}/org/gated (while logged in), then set HF_TOKEN or run \`huggingface-cli login\``]);
     const rev = await error(snapshotDownload('org/bert', opts({ revision: 'v9' })));
     expect([rev.code, rev.message]).toEqual(['E_REVISION_NOT_FOUND', 'org/bert: revision "v9" not found (a branch, tag, commit sha or refs/pr/N)']);
+  });
+
+  it('an unreachable endpoint fails after one quick retry, not half a minute of backoff', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const endpoint = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((r) => closed.close(r));
+    const t0 = performance.now();
+    const e = await error(resolveRevision('org/bert', 'main', { endpoint }));
+    expect([e.code, e.message]).toEqual(['E_UNREACHABLE', `cannot reach ${endpoint} (ECONNREFUSED after 2 attempts)`]);
+    expect(performance.now() - t0).toBeLessThan(3000);
   });
 
   it('EntryNotFound is recorded in .no_exist/<commit>/<file>', async () => {
