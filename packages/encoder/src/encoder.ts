@@ -18,6 +18,8 @@ import { type BatchInput, OnnxRunner, type RunnerOptions } from './runner.js';
 export interface LoadOptions extends RunnerOptions {
   /** Load onnx/model_quantized.onnx instead of onnx/model.onnx. Default false. */
   quantized?: boolean;
+  /** A tokenizer to use instead of the one loadTokenizer finds in the model directory. */
+  tokenizer?: AnyTokenizer;
   /**
    * Longest input in tokens, special tokens included. Default: sentence_bert_config.json max_seq_length
    * when present, else model_max_length; capped by the position table.
@@ -133,7 +135,7 @@ export class Encoder {
   static async load(path: string, options: LoadOptions = {}): Promise<Encoder> {
     const files = resolveModelFiles(path, options);
     const config = readModelConfig(files.config);
-    const tokenizer = loadTokenizer(files.dir);
+    const tokenizer = options.tokenizer ?? loadTokenizer(files.dir);
     const sentenceTransformers = readSentenceTransformers(files.dir);
     const limit = idLimit(tokenizer);
     if (limit > config.vocabSize) {
