@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ModelToolsError } from './errors.js';
 import { PytorchBinFile } from './pytorch-bin/index.js';
 import { SafetensorsFile } from './safetensors.js';
+import { shardedSource } from './sharded-source.js';
 import type { TensorSource } from './tensor-source.js';
 import { safetensorsSource } from './tensor-source.js';
 
@@ -13,13 +14,18 @@ export interface CheckpointFormat {
 }
 
 /**
- * Formats in order of preference: safetensors first (no pickle, as transformers prefers it), then
- * pytorch_model.bin through the allowlisting unpickler (pytorch-bin/), which refuses any global a state
- * dict does not need.
+ * Formats in order of preference: safetensors first (no pickle, as transformers prefers it), single file
+ * or sharded, then pytorch_model.bin through the allowlisting unpickler (pytorch-bin/), which refuses any
+ * global a state dict does not need.
  */
+const openSafetensors = (path: string) => safetensorsSource(SafetensorsFile.open(path));
+const openPytorchBin = (path: string) => pytorchBinSource(PytorchBinFile.open(path));
+
 export const CHECKPOINT_FORMATS: CheckpointFormat[] = [
-  { file: 'model.safetensors', open: (path) => safetensorsSource(SafetensorsFile.open(path)) },
-  { file: 'pytorch_model.bin', open: (path) => pytorchBinSource(PytorchBinFile.open(path)) },
+  { file: 'model.safetensors', open: openSafetensors },
+  { file: 'model.safetensors.index.json', open: (path) => shardedSource(path, openSafetensors) },
+  { file: 'pytorch_model.bin', open: openPytorchBin },
+  { file: 'pytorch_model.bin.index.json', open: (path) => shardedSource(path, openPytorchBin) },
 ];
 
 function pytorchBinSource(file: PytorchBinFile): TensorSource {
@@ -39,7 +45,5 @@ export function openCheckpoint(dir: string): TensorSource {
     if (existsSync(path)) return format.open(path);
   }
   const path = join(dir, 'model.safetensors');
-  const sharded = existsSync(join(dir, 'model.safetensors.index.json')) || existsSync(join(dir, 'pytorch_model.bin.index.json'));
-  const why = sharded ? '; sharded checkpoints (*.index.json) are not read yet' : '';
-  throw new ModelToolsError('E_NOT_FOUND', `${path}: no model.safetensors (nor ${CHECKPOINT_FORMATS.slice(1).map((f) => f.file).join(', ')}) in the checkpoint directory${why}`, { file: path });
+  throw new ModelToolsError('E_NOT_FOUND', `${path}: no model.safetensors (nor ${CHECKPOINT_FORMATS.slice(1).map((f) => f.file).join(', ')}) in the checkpoint directory`, { file: path });
 }
