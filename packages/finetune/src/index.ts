@@ -21,3 +21,8 @@ export { batchFromRows } from './batch.js';
 export type { BatchRows, TrainBatch } from './batch.js';
 export { TrainingSession } from './training-session.js';
 export type { SessionOptions, StepResult } from './training-session.js';
+export { AdamW, decaysByDefault } from './optim/adamw.js';
+export type { AdamWOptions } from './optim/adamw.js';
+export { clipGradNorm, globalNorm } from './optim/clip.js';
+export { learningRate } from './optim/schedule.js';
+export type { ScheduleKind, ScheduleOptions } from './optim/schedule.js';
