@@ -1,9 +1,10 @@
 // What bertkit takes from a Hub repository and what it derives from it. The protocol and the shared
 // Hugging Face cache belong to @bertkit/hub; this file decides which files a model needs and keeps what
 // bertkit makes (converted or quantized graphs) outside the Hugging Face cache, under derived/.
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { readGraphInfo } from '@bertkit/encoder';
 import { HubError, REPO_ID, type RevisionInfo, cachedSnapshot, hubSettings, resolveRevision, snapshotDownload } from '@bertkit/hub';
 import { convertCheckpoint, quantizeModel } from '@bertkit/onnx-builder';
@@ -48,13 +49,35 @@ function legacySnapshot(id: string, revision: string): string | null {
   return existsSync(join(dir, 'config.json')) ? dir : null;
 }
 
-/** The outputs of an ONNX graph, or null when the file is not one (a broken download, another format). */
+/**
+ * The outputs of an ONNX graph, or null when the file is not one (a broken download, another format).
+ * Remembered per blob (content-addressed, so never stale) under derived/: a --model <id> run then does not
+ * read a large graph twice.
+ */
 export function graphOutputs(file: string): string[] | null {
+  const blob = realpathSync(file);
+  const stat = statSync(blob);
+  const key = /^[0-9a-f]{40,64}$/.test(basename(blob)) ? basename(blob) : createHash('sha1').update(`${blob}:${stat.size}:${stat.mtimeMs}`).digest('hex');
+  const memo = join(cacheRoot(), 'derived', 'graph-outputs', `${key}.json`);
   try {
-    return readGraphInfo(readFileSync(file)).outputs;
+    return JSON.parse(readFileSync(memo, 'utf8')) as string[];
+  } catch {
+    // Not checked yet.
+  }
+  let outputs: string[];
+  try {
+    outputs = readGraphInfo(readFileSync(blob)).outputs;
   } catch {
     return null;
   }
+  try {
+    mkdirSync(dirname(memo), { recursive: true });
+    writeFileSync(`${memo}.${process.pid}`, JSON.stringify(outputs));
+    renameSync(`${memo}.${process.pid}`, memo);
+  } catch {
+    // A read-only cache only costs the check next time.
+  }
+  return outputs;
 }
 
 const graphIn = (dir: string) => GRAPHS.map((g) => join(dir, g)).find((g) => existsSync(g));

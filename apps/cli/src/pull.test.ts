@@ -117,6 +117,9 @@ describe('bertkit pull', () => {
     // Weights the chosen graph makes unnecessary are not downloaded.
     expect(hub.requests.some((q) => q.path.endsWith('model.safetensors'))).toBe(false);
     expect((await embed('bertkit-test/tiny-distilbert', 'hub.f32')).join()).toBe((await embedLocal(TINY)).join());
+    // The graph's outputs were checked once and remembered by its blob (no second read of a large graph).
+    const sha = createHash('sha256').update(readFileSync(join(TINY, 'onnx/model.onnx'))).digest('hex');
+    expect(JSON.parse(readFileSync(join(env.BERTKIT_CACHE!, 'derived', 'graph-outputs', `${sha}.json`), 'utf8'))).toEqual(['last_hidden_state']);
   });
 
   it('--revision refs/pr/21: a nested ref file, and --model id@refs/pr/21', async () => {
