@@ -12,8 +12,6 @@ import { declaredOversize, drainBody } from './oversized-body.js';
 import { type Usage, registerRoutes } from './routes.js';
 import { routeSchemas } from './schemas.js';
 
-export { HttpError } from './http-error.js';
-
 export interface ServedModel {
   name: string;
   bundle: Bundle;
