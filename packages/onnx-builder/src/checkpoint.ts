@@ -61,13 +61,14 @@ const ARCHITECTURE_TASKS: Array<[RegExp, Exclude<Task, 'base'>]> = [
 export function detectTask(config: ConfigReader, family: Family, weights: Pick<CheckpointWeights, 'has'>, resolve: (key: string) => string): Task {
   const architecture = config.architecture();
   if (architecture !== null) return ARCHITECTURE_TASKS.find(([pattern]) => pattern.test(architecture))?.[1] ?? 'base';
-  // No architectures: only heads whose names cannot be confused (BERT's classifier is both token and sequence).
+  // No architectures: only a head recognisable by a tensor of its own. A bare `classifier` (with or without
+  // a pooler) is BERT's sequence head and every family's token head alike, so it needs architectures.
   for (const task of ['question-answering', 'sequence-classification'] as const) {
     const head = family.heads[task];
     if (!head) continue;
     const keys = Object.keys(head.tensors(1, 1)).map(resolve);
-    const distinctive = task === 'question-answering' || keys.some((k) => !k.startsWith('classifier.weight') && !k.startsWith('classifier.bias') && !k.includes('pooler'));
-    if (distinctive && keys.every((k) => weights.has(k))) return task;
+    const own = task === 'question-answering' || keys.some((k) => !/^classifier\.(weight|bias)$/.test(k) && !k.includes('pooler'));
+    if (own && keys.every((k) => weights.has(k))) return task;
   }
   return 'base';
 }
