@@ -93,7 +93,7 @@ export async function embedBench(shared: string, cacheDir: string, quick: boolea
     const encoder = await Encoder.load(model.dir, { quantized: precision === 'int8' });
     if (realTokens === 0) {
       for (const t of texts) {
-        const n = encoder.tokenizer.encode(t).ids.length;
+        const n = encoder.tokenCount(t);
         realTokens += n;
         nominalFlops += n * flopsPerToken(model.shape, n);
       }

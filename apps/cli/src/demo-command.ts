@@ -60,7 +60,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   try {
     await time('tokenize', (n: number) => `${n} tokens, ${(n / all.length).toFixed(1)} per sentence`, () => {
       let tokens = 0;
-      for (const e of all) tokens += encoder.tokenizer.encode(e.text).ids.length;
+      for (const e of all) tokens += encoder.tokenCount(e.text);
       return tokens;
     });
     const cache = !flag(p, 'no-cache');

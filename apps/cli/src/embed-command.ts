@@ -1,4 +1,4 @@
-import type { PoolingMethod } from '@bertkit/encoder';
+import { POOLING_METHODS, type PoolingMethod } from '@bertkit/encoder';
 import { flag, int, intList, oneOf, parseCommand, str } from './args.js';
 import { CliError } from './cli-error.js';
 import { statSync } from 'node:fs';
@@ -13,10 +13,12 @@ export const EMBED_USAGE = `bertkit embed --model <dir | model.onnx | hub-id> [o
   Sentence vectors, one per input line (a .tsv's first column; with --pair, TAB-separated pairs).
   --output <file>         .npy (float32 rows x dim), .f32 (raw little-endian float32) or .jsonl;
                           default: JSON lines on stdout
-  --pooling <m>           cls | mean | max | layer-concat (default cls)
+  --pooling <m>           cls | mean | max | layer-concat | mean-sqrt-len | weighted-mean | last-token
+                          (default: the model's sentence-transformers pooling when it has one, else cls)
   --layers <list>         hidden states to pool, e.g. -1,-2,-3,-4 (default -1; layer-concat: last four)
   --layer-pooling <m>     how layer-concat pools each layer: cls | mean (default cls)
-  --normalize             unit-length vectors
+  --normalize             unit-length vectors (--no-normalize: raw, even where the model's
+                          sentence-transformers layout has a Normalize module)
   --long <m>              truncate | window: inputs longer than the model (default truncate)
   --quantized             use onnx/model_quantized.onnx
   --batch-tokens <n>      padded tokens per batch
@@ -41,6 +43,7 @@ export async function embedCommand(argv: string[]): Promise<void> {
       layers: { type: 'string' },
       'layer-pooling': { type: 'string' },
       normalize: { type: 'boolean' },
+      'no-normalize': { type: 'boolean' },
       long: { type: 'string' },
       quantized: { type: 'boolean' },
       'batch-tokens': { type: 'string' },
@@ -58,7 +61,11 @@ export async function embedCommand(argv: string[]): Promise<void> {
   const output = str(p, 'output');
   if (output && !vectorFormat(output)) throw new CliError('E_USAGE', `--output must end in .npy, .f32 or .jsonl, got ${JSON.stringify(output)}`);
   if (flag(p, 'json') && !output) throw new CliError('E_USAGE', '--json prints a summary and needs --output for the vectors');
-  const pooling = oneOf<PoolingMethod>(p, 'pooling', ['cls', 'mean', 'max', 'layer-concat'], 'cls');
+  // Unset options stay unset so that a sentence-transformers model's own settings (pooling, Normalize)
+  // apply, as SentenceTransformer.encode would; flags given by the user win.
+  const poolingArg = str(p, 'pooling') === undefined ? undefined : oneOf<PoolingMethod>(p, 'pooling', POOLING_METHODS, 'cls');
+  if (flag(p, 'normalize') && flag(p, 'no-normalize')) throw new CliError('E_USAGE', '--normalize and --no-normalize contradict each other');
+  const normalize = flag(p, 'normalize') ? true : flag(p, 'no-normalize') ? false : undefined;
   const layerPooling = oneOf(p, 'layer-pooling', ['cls', 'mean'] as const, 'cls');
   const long = oneOf(p, 'long', ['truncate', 'window'] as const, 'truncate');
   const batchTokens = str(p, 'batch-tokens') === undefined ? undefined : int(p, 'batch-tokens', 0);
@@ -77,6 +84,7 @@ export async function embedCommand(argv: string[]): Promise<void> {
   const target = shard && output ? shardPartPath(output, shard) : (output ?? null);
 
   const { encoder } = await loadEncoder(model, { quantized: flag(p, 'quantized') });
+  const pooling = poolingArg ?? encoder.defaults.poolingModes.join('+');
   // Opened before the work so an unwritable path fails fast; removed if the run is interrupted.
   let writer: EmbeddingWriter | null = null;
   const progress = new Progress('embed', 'sentences', progressKind);
@@ -85,7 +93,7 @@ export async function embedCommand(argv: string[]): Promise<void> {
   let padded = 0;
   try {
     writer = new EmbeddingWriter(target, range.start);
-    const options = { pooling, layerPooling, normalize: flag(p, 'normalize'), long, ...(layers ? { layers } : {}), ...(batchTokens ? { batchTokens } : {}) };
+    const options = { ...(poolingArg ? { pooling: poolingArg } : {}), layerPooling, ...(normalize === undefined ? {} : { normalize }), long, ...(layers ? { layers } : {}), ...(batchTokens ? { batchTokens } : {}) };
     for await (const e of encoder.embedStream(slice(readTextStream(input, textOptions), range.start, range.end), { ...options, chunk })) {
       writer.write(e.data, e.rows, e.dim);
       longInputs += e.longInputs;

@@ -1,13 +1,14 @@
 // sentence-transformers models as SentenceTransformer.encode runs them: the directory's own pooling,
 // Normalize, max_seq_length and do_lower_case become the encoder's defaults. Oracle: the fixtures'
 // reference.json sentence_embedding (PyTorch), on graphs converted from their model.safetensors.
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Encoder, maxAbsDiff } from '@bertkit/encoder';
 import { convertCheckpoint } from '@bertkit/onnx-builder';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SHARED } from './testing/paths.js';
+import { BIN, SHARED } from './testing/paths.js';
 
 interface StReference {
   texts: string[];
@@ -66,6 +67,23 @@ describe.each([
     // One reference text is longer than max_seq_length: the cut is part of what is compared.
     expect(batches.some((b) => b.input_ids[0]!.length === b.max_seq_length)).toBe(name === 'minilm-st');
     await encoder.release();
+  });
+
+  it('bertkit embed with no pooling flag writes what SentenceTransformer.encode gives; --pooling/--no-normalize override', async () => {
+    const texts = batches.flatMap((b) => b.texts);
+    writeFileSync(join(work, `${name}.txt`), `${texts.join('\n')}\n`);
+    const embed = (out: string, flags: string[]) => {
+      const r = spawnSync(process.execPath, [BIN, 'embed', '--model', dir, ...flags, '--output', join(work, out), join(work, `${name}.txt`)], { encoding: 'utf8', env: { ...process.env, BERTKIT_PROGRESS: '0' } });
+      expect(r.status, r.stderr).toBe(0);
+      const b = readFileSync(join(work, out));
+      return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+    };
+    expect(maxAbsDiff(embed(`${name}.f32`, []), batches.flatMap((b) => b.sentence_embedding.flat()))).toBeLessThan(1e-4);
+    const raw = embed(`${name}-raw.f32`, ['--no-normalize']);
+    const norms = Array.from({ length: texts.length }, (_, r) => Math.hypot(...raw.subarray(r * 32, (r + 1) * 32)));
+    expect(norms.some((n) => Math.abs(n - 1) > 1e-3)).toBe(true);
+    const other = expected.pooling === 'mean' ? 'cls' : 'mean';
+    expect(maxAbsDiff(embed(`${name}-other.f32`, ['--pooling', other]), batches.flatMap((b) => b.sentence_embedding.flat()))).toBeGreaterThan(1e-3);
   });
 
   it('explicit options still override the defaults', async () => {

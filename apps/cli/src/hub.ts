@@ -23,6 +23,11 @@ export const HUB_ID = REPO_ID;
 /** What a model is used for decides which graph outputs it needs. */
 export type ModelUse = 'embed' | 'task';
 const NEEDED: Record<ModelUse, string> = { embed: 'last_hidden_state', task: 'logits' };
+/** Whether a graph's outputs serve the use: a QA export has start_logits and end_logits instead of logits. */
+function serves(outputs: readonly string[] | null | undefined, use: ModelUse): boolean {
+  if (!outputs) return false;
+  return outputs.includes(NEEDED[use]) || (use === 'task' && outputs.includes('start_logits') && outputs.includes('end_logits'));
+}
 
 /** Graphs and weights bertkit can use, in order of preference. */
 const GRAPHS = ['onnx/model.onnx', 'model.onnx'];
@@ -99,7 +104,7 @@ export function cachedModel(id: string, revision = 'main', use: ModelUse = 'embe
   const derived = derivedDir(id, basename(snapshot));
   if (existsSync(join(derived, 'onnx', 'model.onnx'))) return derived;
   const graph = graphIn(snapshot);
-  if (graph && graphOutputs(graph)?.includes(NEEDED[use])) return snapshot;
+  if (graph && serves(graphOutputs(graph), use)) return snapshot;
   if (!WEIGHTS.some((w) => existsSync(join(snapshot, w)))) {
     if (graph) throw new CliError('E_MODEL', `${id}: ${relative(snapshot, graph)} has no ${NEEDED[use]} output and the cache has no weights to convert; run "bertkit pull ${id}"`);
     return null;
@@ -232,7 +237,7 @@ export async function pull(id: string, options: PullOptions = {}): Promise<PullR
     if (useGraph && graph) {
       await fetch([graph, `${graph}_data`, ...(options.quantized ? ['onnx/model_quantized.onnx', 'model_quantized.onnx'] : [])].filter((f) => present.has(f)), graph);
       const outputs = graphOutputs(join(snapshot, graph));
-      if (!outputs?.includes(NEEDED[use])) {
+      if (!serves(outputs, use)) {
         if (!weights) throw new CliError('E_HUB', `${id}@${revision}: ${graph} has no ${NEEDED[use]} output (it has ${outputs?.join(', ') || 'none'}) and the repository has no weights to convert`);
         report.notes.push(`${graph} has no ${NEEDED[use]} output (it has ${outputs?.join(', ')}): converting ${weights} instead`);
         useGraph = false;

@@ -128,6 +128,8 @@ describe('FeatureCache', () => {
     keys.set('layers', cache.key(enc, texts, { pooling: 'cls', layers: [-1, -2] } as never));
     keys.set('normalize', cache.key(enc, texts, { pooling: 'cls', normalize: true } as never));
     keys.set('maxLength', cache.key({ ...enc, maxLength: 128 }, texts, { pooling: 'cls' }));
+    // A sentence-transformers layout's defaults (pooling, Normalize) live outside the graph's bytes.
+    keys.set('defaults', cache.key({ ...enc, defaults: { pooling: 'mean', normalize: true } }, texts, { pooling: 'cls' }));
     keys.set('texts', cache.key(enc, ['a movie', 'another one!'], { pooling: 'cls' }));
     keys.set('order', cache.key(enc, ['another one', 'a movie'], { pooling: 'cls' }));
     // One byte of the ONNX graph (its mtime changes too, so the remembered digest is not reused).

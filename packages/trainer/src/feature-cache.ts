@@ -7,6 +7,11 @@ import { TrainerError } from './errors.js';
 export interface EmbeddingSource<O extends object> {
   files: { onnx: string; dir: string };
   maxLength: number;
+  /**
+   * What embed() uses for options not given (@bertkit/encoder: pooling, Normalize, prompt from a
+   * sentence-transformers layout). Part of the key: those files are not in the graph's bytes.
+   */
+  defaults?: object;
   embed(inputs: readonly CacheInput[], options?: O): Promise<{ data: Float32Array; rows: number; dim: number; longInputs?: number }>;
 }
 
@@ -77,7 +82,7 @@ export class FeatureCache {
       const path = join(encoder.files.dir, name);
       if (existsSync(path)) h.update(`${name} ${this.fileDigest(path)}\n`);
     }
-    h.update(`maxLength ${encoder.maxLength}\noptions ${optionsKey(options)}\ninputs ${inputs.length}\n`);
+    h.update(`maxLength ${encoder.maxLength}\ndefaults ${stableJson(encoder.defaults ?? null)}\noptions ${optionsKey(options)}\ninputs ${inputs.length}\n`);
     // Length-prefixed so that ["ab", "c"] and ["a", "bc"] (or a pair and two singles) never collide.
     for (const input of inputs) {
       const parts = typeof input === 'string' ? [input] : input;
