@@ -1,0 +1,51 @@
+import type { TrainBatch } from '../batch.js';
+import type { EncoderSpec } from '../model/model-spec.js';
+import { encoderNames, headNames } from '../model/model-spec.js';
+import { attentionRef, crossEntropyRef, geluRef, layerNormRef, linearRef } from './reference-ops.js';
+
+/**
+ * The masked-LM loss of a DistilBERT/BERT in float64, composed from the independent reference ops
+ * (no graph code): the oracle for whole-model finite differences.
+ */
+export function mlmLossRef(spec: EncoderSpec, params: ReadonlyMap<string, ArrayLike<number>>, batch: TrainBatch): number {
+  const p = (name: string) => params.get(name)!;
+  const names = encoderNames(spec);
+  const { batchSize: bs, seqLength: t } = batch;
+  const h = spec.hidden;
+  const n = bs * t;
+  let x: Float64Array = new Float64Array(n * h);
+  for (let r = 0; r < n; r++) {
+    const id = Number(batch.inputIds[r]);
+    const type = Number(batch.tokenTypeIds?.[r] ?? 0n);
+    for (let j = 0; j < h; j++) {
+      x[r * h + j] = p(names.word)[id * h + j]! + p(names.position)[(r % t) * h + j]! + (names.tokenType ? p(names.tokenType)[type * h + j]! : 0);
+    }
+  }
+  x = layerNormRef(x, p(names.embeddingNorm[0]), p(names.embeddingNorm[1]), h, spec.layerNormEps);
+  const mask = Array.from(batch.attentionMask, Number);
+  const lin = (v: ArrayLike<number>, [w, b]: readonly [string, string], din: number, dout: number) => linearRef(v, p(w), p(b), n, din, dout);
+  const add = (a: ArrayLike<number>, b: ArrayLike<number>) => Float64Array.from(a, (v, i) => v + b[i]!);
+  for (let l = 0; l < spec.layers; l++) {
+    const L = names.layer(l);
+    const ctx = attentionRef(lin(x, L.q, h, h), lin(x, L.k, h, h), lin(x, L.v, h, h), mask, bs, t, h, spec.heads);
+    const x1 = layerNormRef(add(lin(ctx, L.out, h, h), x), p(L.attentionNorm[0]), p(L.attentionNorm[1]), h, spec.layerNormEps);
+    const ff = lin(geluRef(lin(x1, L.ffIn, h, spec.intermediate)), L.ffOut, spec.intermediate, h);
+    x = layerNormRef(add(ff, x1), p(L.outputNorm[0]), p(L.outputNorm[1]), h, spec.layerNormEps);
+  }
+  const rows: number[] = [];
+  const labels: number[] = [];
+  batch.labels.forEach((label, i) => {
+    if (label !== -100n) {
+      rows.push(i);
+      labels.push(Number(label));
+    }
+  });
+  const m = rows.length;
+  const picked = new Float64Array(m * h);
+  rows.forEach((r, i) => picked.set(x.subarray(r * h, (r + 1) * h), i * h));
+  const head = headNames(spec, 'masked-lm');
+  const dense = linearRef(picked, p(head.dense[0]), p(head.dense[1]), m, h, h);
+  const normed = layerNormRef(geluRef(dense), p(head.norm![0]), p(head.norm![1]), h, spec.layerNormEps);
+  const logits = linearRef(normed, p(names.word), p(head.out[1]), m, h, spec.vocabSize);
+  return crossEntropyRef(logits, labels, spec.vocabSize);
+}
