@@ -51,6 +51,7 @@ const ARCHITECTURE_TASKS: Array<[RegExp, Exclude<Task, 'base'>]> = [
   [/ForSequenceClassification$/, 'sequence-classification'],
   [/ForTokenClassification$/, 'token-classification'],
   [/ForQuestionAnswering$/, 'question-answering'],
+  [/^ElectraForPreTraining$/, 'replaced-token-detection'],
 ];
 
 /**
@@ -60,7 +61,10 @@ const ARCHITECTURE_TASKS: Array<[RegExp, Exclude<Task, 'base'>]> = [
  */
 export function detectTask(config: ConfigReader, family: Family, weights: Pick<CheckpointWeights, 'has'>, resolve: (key: string) => string): Task {
   const architecture = config.architecture();
-  if (architecture !== null) return ARCHITECTURE_TASKS.find(([pattern]) => pattern.test(architecture))?.[1] ?? 'base';
+  if (architecture !== null) {
+    const task = ARCHITECTURE_TASKS.find(([pattern]) => pattern.test(architecture))?.[1];
+    return task !== undefined && family.heads[task] ? task : 'base';
+  }
   // No architectures: only a head recognisable by a tensor of its own. A bare `classifier` (with or without
   // a pooler) is BERT's sequence head and every family's token head alike, so it needs architectures.
   for (const task of ['question-answering', 'sequence-classification'] as const) {

@@ -18,7 +18,8 @@ export interface ConvertOptions {
   hiddenStates?: boolean;
   /**
    * The head converted with the encoder: `auto` (default) follows config.json `architectures`
-   * (…ForSequenceClassification, …ForTokenClassification, …ForQuestionAnswering) or, without it, the head
+   * (…ForSequenceClassification, …ForTokenClassification, …ForQuestionAnswering, ElectraForPreTraining's
+   * discriminator) or, without it, the head
    * tensors present; `base` converts the encoder alone.
    */
   task?: 'auto' | Task;

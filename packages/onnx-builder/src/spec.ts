@@ -31,6 +31,9 @@ export interface EncoderShape {
   maxLength: number;
 }
 
-/** The head converted with the encoder; `base` is the encoder alone. */
-export type Task = 'base' | 'sequence-classification' | 'token-classification' | 'question-answering';
-export const TASKS: readonly Task[] = ['base', 'sequence-classification', 'token-classification', 'question-answering'];
+/**
+ * The head converted with the encoder; `base` is the encoder alone. `replaced-token-detection` is ELECTRA's
+ * discriminator (ElectraForPreTraining), the only pre-training head whose output is useful as is.
+ */
+export type Task = 'base' | 'sequence-classification' | 'token-classification' | 'question-answering' | 'replaced-token-detection';
+export const TASKS: readonly Task[] = ['base', 'sequence-classification', 'token-classification', 'question-answering', 'replaced-token-detection'];

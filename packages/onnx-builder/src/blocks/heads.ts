@@ -84,6 +84,25 @@ export function questionAnswering(out = 'qa_outputs'): HeadSpec {
   };
 }
 
+/**
+ * ELECTRA's discriminator: `dense` -> activation -> `dense_prediction` (one column) on every token, output
+ * `logits` [batch, sequence]: the score that each token was replaced.
+ */
+export function replacedTokenDetection(prefix = 'discriminator_predictions'): HeadSpec {
+  return {
+    task: 'replaced-token-detection',
+    labels: `${prefix}.dense_prediction`,
+    tensors: (H) => linearShapes(linearShapes({}, `${prefix}.dense`, H, H), `${prefix}.dense_prediction`, 1, H),
+    build(ctx, last) {
+      const H = ctx.shape.hidden;
+      const hidden = activation(ctx, ctx.linear(last, `${prefix}.dense`, H, H, '/head/dense/'), ctx.shape.activation, '/head/');
+      const score = ctx.linear(hidden, `${prefix}.dense_prediction`, 1, H, '/head/out/');
+      const logits = ctx.g.node('Squeeze', [score, ctx.g.int64Tensor([1], [-1])], '/head/Squeeze');
+      return [{ name: 'logits', tensor: logits, dims: ['batch_size', 'sequence_length'] }];
+    },
+  };
+}
+
 /** BertPooler: tanh(dense(first token)), output `pooler_output` [batch, hidden] as transformers' BaseModelOutputWithPooling. */
 export function pooler(ctx: GraphContext, last: string, key: string): HeadOutput {
   const H = ctx.shape.hidden;

@@ -1,13 +1,13 @@
 import { embeddings } from '../blocks/embeddings.js';
-import { questionAnswering, sequenceClassification, tokenClassification } from '../blocks/heads.js';
+import { questionAnswering, replacedTokenDetection, sequenceClassification, tokenClassification } from '../blocks/heads.js';
 import { BERT_SCOPES, transformerLayer } from '../blocks/transformer-layer.js';
 import { LEGACY_NORM_NAMES, bertLayerKeys, bertLikeConfig, bertLikeShape, embeddingShapes, layerShapes, linearShape } from './common.js';
 import type { Family } from './family.js';
 
 /**
  * ElectraModel (the discriminator): BERT's layers over embeddings `embedding_size` wide, projected up by
- * `embeddings_project` when narrower than hidden. Pre-training heads (discriminator_predictions,
- * generator_*) are not converted.
+ * `embeddings_project` when narrower than hidden. An ElectraForPreTraining checkpoint gets its discriminator
+ * (`logits` per token); generator heads are never converted.
  */
 export const electra: Family = {
   modelTypes: ['electra'],
@@ -32,6 +32,7 @@ export const electra: Family = {
     'sequence-classification': sequenceClassification({ dense: 'classifier.dense', activation: 'gelu', out: 'classifier.out_proj' }),
     'token-classification': tokenClassification(),
     'question-answering': questionAnswering(),
+    'replaced-token-detection': replacedTokenDetection(),
   },
   config: (shape) => ({ ...bertLikeConfig(shape), embedding_size: shape.embeddingSize }),
 };
