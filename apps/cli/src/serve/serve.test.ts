@@ -165,6 +165,10 @@ describe('misbehaving clients and shutdown', () => {
   it('SIGTERM: in-flight requests are answered, new connections refused, exit code 0', async () => {
     const s = await serve(['--bundle', 'sst2', '--max-delay-ms', '1500']);
     const inflight = post(`${s.url}/predict`, { inputs: 'still answered' });
+    // Busy (not idle) when the signal comes, so the drain keeps it open: a slow upload of a request body.
+    const kept = connect(Number(new URL(s.url).port), '127.0.0.1');
+    await new Promise((r) => kept.once('connect', r));
+    kept.write('POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n{"inputs"');
     await new Promise((r) => setTimeout(r, 100));
     s.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
@@ -176,6 +180,16 @@ describe('misbehaving clients and shutdown', () => {
     });
     expect(refused).toBe('ECONNREFUSED');
     expect(s.child.exitCode).toBeNull();
+    // On a connection opened before the signal, the request already begun (its body still arriving) is
+    // answered; then the connection is closed (a request pipelined behind it is not taken any more).
+    const replies = await new Promise<string>((done) => {
+      let text = '';
+      kept.on('data', (d) => (text += d));
+      kept.on('close', () => done(text));
+      kept.write(': "abc"}GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    });
+    expect([...replies.matchAll(/^HTTP\/1\.1 (\d+)/gm)].map((m) => m[1])).toEqual(['200']);
+    expect(replies).toMatch(/\r\nconnection: close\r\n/i);
     const r = await inflight;
     expect(r.status).toBe(200);
     expect(await s.exited).toBe(0);
