@@ -1,0 +1,88 @@
+import type { Example } from './data/length-grouped.js';
+import { lengthGroupedBatches, padBatch, permutation } from './data/length-grouped.js';
+import { SeededRandom } from '@bertkit/onnx-builder';
+import { FinetuneError } from './errors.js';
+import type { AdamWOptions } from './optim/adamw.js';
+import { AdamW } from './optim/adamw.js';
+import { clipGradNorm } from './optim/clip.js';
+import type { ScheduleOptions } from './optim/schedule.js';
+import { learningRate } from './optim/schedule.js';
+import type { TrainingSession } from './training-session.js';
+
+export interface StepInfo {
+  /** 0-based optimizer step. */
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  /** Mean loss over the accumulated micro-batches. */
+  loss: number;
+  gradNorm: number;
+  learningRate: number;
+}
+
+export interface FinetuneOptions {
+  epochs?: number;
+  /** Examples per micro-batch. Default 16. */
+  batchSize?: number;
+  /** Micro-batches per optimizer step (their gradients averaged). Default 1. */
+  gradientAccumulation?: number;
+  /** Schedule without totalSteps (computed from the data). Default linear, peak 5e-5, no warmup. */
+  schedule?: Omit<ScheduleOptions, 'totalSteps'>;
+  /** Global-norm clipping; default 1.0, 0 disables. */
+  maxGradNorm?: number;
+  optimizer?: AdamWOptions;
+  /** Seed of the batch order. Default 42. */
+  seed?: number;
+  /** Group similar lengths per batch (LengthGroupedSampler); default true. */
+  groupByLength?: boolean;
+  onStep?: (info: StepInfo) => void | Promise<void>;
+}
+
+/**
+ * The Trainer's loop for sequence classification: seeded (length-grouped) batches, gradient
+ * accumulation, clipping, AdamW and the schedule; parameters are updated in place in the session.
+ */
+export async function finetune(session: TrainingSession, examples: readonly Example[], options: FinetuneOptions = {}): Promise<StepInfo[]> {
+  const { epochs = 1, batchSize = 16, gradientAccumulation: accumulate = 1, maxGradNorm = 1, seed = 42, groupByLength = true } = options;
+  if (examples.length === 0) throw new FinetuneError('E_INVALID_OPTION', 'finetune: no examples');
+  if (!(batchSize >= 1 && accumulate >= 1 && epochs >= 1)) throw new FinetuneError('E_INVALID_OPTION', `finetune: batchSize, gradientAccumulation and epochs must be >= 1 (got ${batchSize}, ${accumulate}, ${epochs})`);
+  const stepsPerEpoch = Math.ceil(Math.ceil(examples.length / batchSize) / accumulate);
+  const totalSteps = stepsPerEpoch * epochs;
+  const optimizer = new AdamW(session.parameters, options.optimizer);
+  const sums = new Map([...session.gradients].map(([name, g]) => [name, new Float32Array(g.length)]));
+  const log: StepInfo[] = [];
+  let step = 0;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const batches = groupByLength
+      ? lengthGroupedBatches(examples.map((e) => e.ids.length), batchSize, seed + epoch)
+      : chunk(permutation(examples.length, new SeededRandom(seed + epoch)), batchSize);
+    for (let first = 0; first < batches.length; first += accumulate) {
+      const group = batches.slice(first, first + accumulate);
+      for (const s of sums.values()) s.fill(0);
+      let loss = 0;
+      for (const indexes of group) {
+        const result = await session.computeGradients(padBatch(indexes.map((i) => examples[i]!)));
+        loss += result.loss / group.length;
+        for (const [name, g] of session.gradients) {
+          const s = sums.get(name)!;
+          const w = 1 / group.length;
+          for (let i = 0; i < g.length; i++) s[i]! += g[i]! * w;
+        }
+      }
+      const gradNorm = maxGradNorm > 0 ? clipGradNorm(sums.values(), maxGradNorm) : Number.NaN;
+      const lr = learningRate(step, { ...options.schedule, totalSteps });
+      optimizer.step(sums, lr);
+      const info = { step, totalSteps, epoch, loss, gradNorm, learningRate: lr };
+      log.push(info);
+      await options.onStep?.(info);
+      step++;
+    }
+  }
+  return log;
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
