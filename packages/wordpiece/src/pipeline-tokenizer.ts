@@ -78,7 +78,8 @@ export abstract class PipelineTokenizer {
       this.tokenTable.set(t.content, t.id);
     }
     this.specialIds = new Set(parts.addedTokens.filter((t) => t.special).map((t) => t.id));
-    const padToken = parts.padding?.padToken ?? parts.padToken ?? '[PAD]';
+    // BERT files name [PAD]; RoBERTa/T5 files often name no pad token at all and mean <pad>.
+    const padToken = parts.padding?.padToken ?? parts.padToken ?? (this.tokenTable.has('[PAD]') || !this.tokenTable.has('<pad>') ? '[PAD]' : '<pad>');
     this.defaults = {
       truncation: parts.truncation,
       padding: parts.padding,
@@ -237,9 +238,9 @@ export abstract class PipelineTokenizer {
 
   private assembleWindow(windows: { a: Windows; b: Windows | null }, i: number, j: number, addSpecialTokens: boolean) {
     const [a0, a1] = windows.a[i] as [number, number];
-    if (windows.b === null) return this.assembler.assemble(this.sinkA, a0, a1, null, 0, 0, addSpecialTokens);
+    if (windows.b === null) return this.assembler.assemble(this.sinkA, a0, a1, null, 0, 0, addSpecialTokens, i > 0);
     const [b0, b1] = windows.b[j] as [number, number];
-    return this.assembler.assemble(this.sinkA, a0, a1, this.sinkB, b0, b1, addSpecialTokens);
+    return this.assembler.assemble(this.sinkA, a0, a1, this.sinkB, b0, b1, addSpecialTokens, i > 0, j > 0);
   }
 }
 

@@ -93,6 +93,8 @@ export class Assembler {
     b0: number,
     b1: number,
     addSpecialTokens: boolean,
+    overflowA = false,
+    overflowB = false,
   ): RawEncoding {
     const raw = this.raw;
     const total = a1 - a0 + (b === null ? 0 : b1 - b0) + (this.template ? this.template.addedTokens(b !== null) : 0);
@@ -105,10 +107,11 @@ export class Assembler {
       return this.raw;
     }
     const pieces: readonly TemplatePiece[] = b === null ? this.template.single : this.template.pair;
+    const keep = this.template.overflowKeepsSequenceTypeIds;
     for (const piece of pieces) {
       if (piece.kind === 'sequence') {
-        if (piece.sequence === 0) this.copySequence(a, a0, a1, piece.typeId, 0);
-        else if (b !== null) this.copySequence(b, b0, b1, piece.typeId, 1);
+        if (piece.sequence === 0) this.copySequence(a, a0, a1, keep && overflowA ? 0 : piece.typeId, 0);
+        else if (b !== null) this.copySequence(b, b0, b1, keep && overflowB ? 1 : piece.typeId, 1);
       } else if (addSpecialTokens) {
         this.pushSpecial(this.template.specialTokens.get(piece.name) as SpecialTokenDefinition, piece.typeId);
       }

@@ -20,12 +20,19 @@ export class TemplateProcessor {
   readonly specialTokens: ReadonlyMap<string, SpecialTokenDefinition>;
   /** RobertaProcessing / ByteLevel trim_offsets: offsets leave out leading and trailing spaces. */
   readonly trim: { addPrefixSpace: boolean } | null;
+  /**
+   * Rust's TemplateProcessing sets the template's type ids on each sequence's main window only: an
+   * overflow window of a sequence keeps the type id it was encoded with (0 for A, 1 for B).
+   * RobertaProcessing sets them on every window.
+   */
+  readonly overflowKeepsSequenceTypeIds: boolean;
 
   constructor(
     single: TemplatePiece[],
     pair: TemplatePiece[],
     specialTokens: Map<string, SpecialTokenDefinition>,
     trim: { addPrefixSpace: boolean } | null = null,
+    overflowKeepsSequenceTypeIds = true,
   ) {
     for (const piece of [...single, ...pair]) {
       if (piece.kind === 'special' && !specialTokens.has(piece.name)) {
@@ -39,6 +46,7 @@ export class TemplateProcessor {
     this.pair = pair;
     this.specialTokens = specialTokens;
     this.trim = trim;
+    this.overflowKeepsSequenceTypeIds = overflowKeepsSequenceTypeIds;
   }
 
   /**
@@ -56,6 +64,7 @@ export class TemplateProcessor {
       [special(cls[0]), { kind: 'sequence', sequence: 0, typeId: 0 }, special(sep[0]), special(sep[0]), { kind: 'sequence', sequence: 1, typeId: 0 }, special(sep[0])],
       specials,
       trimOffsets ? { addPrefixSpace } : null,
+      false,
     );
   }
 
