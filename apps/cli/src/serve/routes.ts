@@ -2,9 +2,10 @@ import { l2Normalize } from '@bertkit/encoder';
 import type { LogisticRegression, TokenClassifier } from '@bertkit/heads';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answer } from '../inference.js';
-import { wordFeatures } from '../tasks.js';
+import { featureCache, wordFeatures } from '../tasks.js';
 import { CancelledError, QueueFullError, type SentenceInput } from './batcher.js';
 import { HttpError } from './http-error.js';
+import { embedding, servedLabels, servedTask, servedTokenizer, takesPairs } from './served-model.js';
 import type { Metrics } from './metrics.js';
 import type { routeSchemas } from './schemas.js';
 import type { ServedModel, ServerOptions } from './server.js';
@@ -39,7 +40,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   };
   const list = (value: Texts): SentenceInput[] => (typeof value === 'string' ? [value] : value);
   const singles = (m: ServedModel, inputs: SentenceInput[], field: string): SentenceInput[] => {
-    if (m.bundle.manifest.pairs) return inputs;
+    if (takesPairs(m)) return inputs;
     const i = inputs.findIndex((x) => typeof x !== 'string');
     if (i >= 0) throw new HttpError(400, `${field}[${i}] must be a string: model ${m.name} takes single texts, not pairs`, 'Validation', i);
     return inputs;
@@ -47,10 +48,11 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   /** Token counts (capped at the model's length unless `refuseLong`, TEI's truncate=false). */
   const lengths = (request: FastifyRequest, m: ServedModel, inputs: SentenceInput[], refuseLong: boolean): number[] => {
+    const { tokenizer, maxLength } = servedTokenizer(m);
     const counts = inputs.map((input, i) => {
-      const n = typeof input === 'string' ? m.encoder.tokenizer.encode(input).ids.length : m.encoder.tokenizer.encode(input[0], input[1]).ids.length;
-      if (refuseLong && n > m.encoder.maxLength) throw new HttpError(413, `inputs[${i}] has ${n} tokens, the model takes at most ${m.encoder.maxLength} (send truncate: true)`, 'Validation', i);
-      return Math.min(n, m.encoder.maxLength);
+      const n = typeof input === 'string' ? tokenizer.encode(input).ids.length : tokenizer.encode(input[0], input[1]).ids.length;
+      if (refuseLong && n > maxLength) throw new HttpError(413, `inputs[${i}] has ${n} tokens, the model takes at most ${maxLength} (send truncate: true)`, 'Validation', i);
+      return Math.min(n, maxLength);
     });
     ctx.note(request, { texts: inputs.length, tokens: counts.reduce((a, c) => a + c, 0) });
     return counts;
@@ -80,14 +82,16 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       reply.raw.off('close', onClose);
     }
   };
-  const vectors = (m: ServedModel, inputs: SentenceInput[], counts: number[], reply: FastifyReply) => queued(() => m.batcher.embed(inputs, counts), reply);
+  const vectors = (m: ServedModel, inputs: SentenceInput[], counts: number[], reply: FastifyReply) => queued(() => embedding(m).batcher.embed(inputs, counts), reply);
+  /** A fine-tuned model's own run, in turn with the model's batched runs when it also embeds. */
+  const serial = <T>(m: ServedModel, fn: () => Promise<T>): Promise<T> => (m.batcher ? m.batcher.run(fn) : fn());
   const rows = (data: Float32Array, n: number): number[][] => {
     const dim = data.length / n;
     return Array.from({ length: n }, (_, r) => Array.from(data.subarray(r * dim, (r + 1) * dim)));
   };
 
   const classifyRows = (m: ServedModel, data: Float32Array, n: number) => {
-    if (m.bundle.manifest.task !== 'classify') throw new HttpError(400, `model ${m.name} is a ${m.bundle.manifest.task} model, not a classifier`);
+    if (servedTask(m) !== 'classify' || !m.bundle) throw new HttpError(400, `model ${m.name} is a ${servedTask(m)} model, not a classifier`);
     const head = m.bundle.head as LogisticRegression;
     const p = head.predictProba({ data, rows: n, cols: data.length / n });
     const labels = head.classes.map(String);
@@ -107,10 +111,13 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post<{ Body: { inputs: Texts | [string, string]; truncate: boolean } }>('/predict', { schema: schemas.predict }, async (request, reply) => {
     const m = defaultModel();
     const v = request.body.inputs;
-    const single = typeof v === 'string' || (m.bundle.manifest.pairs && v.length === 2 && v.every((x) => typeof x === 'string'));
+    const single = typeof v === 'string' || (takesPairs(m) && v.length === 2 && v.every((x) => typeof x === 'string'));
     const inputs = single ? [v as SentenceInput] : (v as SentenceInput[]);
-    const data = await vectors(m, inputs, lengths(request, m, inputs, !request.body.truncate), reply);
-    const scores = classifyRows(m, data, inputs.length);
+    const counts = lengths(request, m, inputs, !request.body.truncate);
+    const task = m.task;
+    const scores = task
+      ? (await serial(m, () => task.classify(inputs))).map((p) => Object.entries(p.probs).map(([label, score]) => ({ label, score })).sort((a, b) => b.score - a.score))
+      : classifyRows(m, await vectors(m, inputs, counts, reply), inputs.length);
     return single ? scores[0] : scores;
   });
 
@@ -148,16 +155,22 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.post<{ Params: { name: string }; Body: { texts?: SentenceInput[]; questions?: Array<{ question: string; context: string }> } }>('/v1/models/:name/predict', { schema: schemas.modelPredict }, async (request, reply) => {
     const m = model(request.params.name);
-    const task = m.bundle.manifest.task;
+    const task = servedTask(m);
+    if (task === 'embed') throw new HttpError(400, `model ${m.name} embeds only: it has no head to predict with`);
     if (task === 'qa') {
       const questions = request.body.questions;
       if (!questions) throw new HttpError(400, `field questions is required: model ${m.name} answers questions ([{question, context}])`);
       questions.forEach((q, i) => {
         if (q.context.length + q.question.length > ctx.maxInputChars) throw new HttpError(400, `questions[${i}] is longer than ${ctx.maxInputChars} characters`, 'Validation', i);
       });
-      const tokens = questions.reduce((s, q) => s + m.encoder.tokenizer.encode(q.question, q.context).ids.length, 0);
+      const { tokenizer } = servedTokenizer(m);
+      const tokens = questions.reduce((s, q) => s + tokenizer.encode(q.question, q.context).ids.length, 0);
       ctx.note(request, { texts: questions.length, tokens });
-      return { model: m.name, predictions: await m.batcher.run(() => answer(m.bundle, m.encoder, questions)) };
+      const t = m.task;
+      if (t) return { model: m.name, predictions: (await serial(m, () => t.answer(questions))).map(([best]) => best ?? { answer: '', start: -1, end: -1, score: 0 }) };
+      const { encoder, batcher } = embedding(m);
+      const bundle = m.bundle as NonNullable<ServedModel['bundle']>;
+      return { model: m.name, predictions: await batcher.run(() => answer(bundle, encoder, questions)) };
     }
     if (!request.body.texts) throw new HttpError(400, `field texts is required: model ${m.name} is a ${task} model`);
     const inputs = singles(m, request.body.texts, 'texts');
@@ -165,12 +178,17 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       // Token-level requests are merged with each other like sentence requests.
       const textsOnly = inputs.map(String);
       const counts = lengths(request, m, textsOnly, false);
-      const tokens = await queued(() => m.batcher.tokens(textsOnly, counts, m.bundle.manifest.features.layers ?? [-1]), reply);
-      const head = m.bundle.head as TokenClassifier;
+      const t = m.task;
+      if (t) return { model: m.name, predictions: (await serial(m, () => t.ner(textsOnly, { aggregation: 'simple' }))).map((entities) => ({ entities })) };
+      const bundle = m.bundle as NonNullable<ServedModel['bundle']>;
+      const tokens = await queued(() => embedding(m).batcher.tokens(textsOnly, counts, bundle.manifest.features.layers ?? [-1]), reply);
+      const head = bundle.head as TokenClassifier;
       return { model: m.name, predictions: wordFeatures(tokens, textsOnly).map((f) => ({ entities: head.entities(f, f.text, 'simple') })) };
     }
-    const data = await vectors(m, inputs, lengths(request, m, inputs, false), reply);
-    const scores = classifyRows(m, data, inputs.length);
+    const counts = lengths(request, m, inputs, false);
+    const t = m.task;
+    if (t) return { model: m.name, predictions: await serial(m, () => t.classify(inputs)) };
+    const scores = classifyRows(m, await vectors(m, inputs, counts, reply), inputs.length);
     return { model: m.name, predictions: scores.map((s) => ({ label: s[0]?.label, score: s[0]?.score, probs: Object.fromEntries(s.map((x) => [x.label, x.score])) })) };
   });
 
@@ -179,11 +197,11 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     data: models.map((m) => ({
       id: m.name,
       object: 'model',
-      task: m.bundle.manifest.task,
-      labels: m.bundle.manifest.labels,
-      model_sha256: m.bundle.manifest.model.sha256,
-      pooling: m.bundle.manifest.features.pooling,
-      max_length: m.encoder.maxLength,
+      task: servedTask(m),
+      labels: servedLabels(m),
+      model_sha256: m.bundle?.manifest.model.sha256 ?? featureCache().fileDigest((m.task ?? m.encoder)!.files.onnx),
+      pooling: m.bundle?.manifest.features.pooling ?? m.encoder?.defaults.poolingModes.join('+'),
+      max_length: servedTokenizer(m).maxLength,
     })),
   }));
   app.get('/healthz', { schema: schemas.healthz }, async () => ({ status: 'ok' }));

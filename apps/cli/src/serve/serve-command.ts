@@ -4,11 +4,14 @@ import { bundleEncoder, loadBundle } from '../bundle.js';
 import { CliError } from '../cli-error.js';
 import { Batcher } from './batcher.js';
 import { SERVE_FLAGS, serveSettings } from './serve-options.js';
+import { loadShipped } from './load-shipped.js';
+import { servedTask } from './served-model.js';
 import { type ServedModel, createServer } from './server.js';
 
-export const SERVE_USAGE = `bertkit serve --bundle <dir> [--bundle <name>=<dir> ...] [options]
-  An HTTP inference server for trained bundles: TEI-compatible POST /embed and /predict (the first
-  bundle), OpenAI-compatible POST /v1/embeddings, POST /v1/models/<name>/predict and /embed,
+export const SERVE_USAGE = `bertkit serve --bundle <dir> [--bundle <name>=<dir> ...] [--model [<name>=]<dir | hub id> ...] [options]
+  An HTTP inference server for trained bundles and for models as the Hub ships them (--model: a fine-tuned
+  classifier, NER or QA model predicts with its own head and id2label; a sentence-transformers model embeds
+  with its pooling and Normalize): TEI-compatible POST /embed and /predict (the first bundle or model), OpenAI-compatible POST /v1/embeddings, POST /v1/models/<name>/predict and /embed,
   GET /v1/models, /healthz, /readyz, /metrics (Prometheus), /openapi.json. Concurrent requests are
   merged into batches (dynamic batching). SIGTERM / Ctrl-C: stop accepting, finish what is in flight, exit 0.
   Every option can also come from a BERTKIT_* environment variable (--max-batch-tokens: BERTKIT_MAX_BATCH_TOKENS,
@@ -32,18 +35,23 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const p = parseCommand(argv, SERVE_FLAGS, SERVE_USAGE);
   if (!p) return;
   const settings = serveSettings(p.values);
-  if (settings.bundles.length === 0) throw new CliError('E_USAGE', '--bundle (or BERTKIT_BUNDLE) is required (see bertkit serve --help)');
+  if (settings.bundles.length === 0 && settings.models.length === 0) throw new CliError('E_USAGE', '--bundle or --model (or BERTKIT_BUNDLE / BERTKIT_MODEL) is required (see bertkit serve --help)');
   const batcherOptions = { maxBatchTokens: settings.maxBatchTokens, maxDelayMs: settings.maxDelayMs, maxQueue: settings.maxQueue, batching: settings.batching };
   const names = new Set<string>();
-  const loaded = settings.bundles.map((spec) => {
+  const named = (spec: string, flag: string) => {
     const eq = spec.indexOf('=');
-    const dir = eq > 0 ? spec.slice(eq + 1) : spec;
-    const name = eq > 0 ? spec.slice(0, eq) : basename(resolve(dir));
-    if (!/^[\w.-]+$/.test(name)) throw new CliError('E_USAGE', `model name ${JSON.stringify(name)} may only hold letters, digits, '.', '_' and '-' (use --bundle name=dir)`);
-    if (names.has(name)) throw new CliError('E_USAGE', `two bundles are named ${JSON.stringify(name)}; name them with --bundle name=dir`);
+    const ref = eq > 0 ? spec.slice(eq + 1) : spec;
+    const name = eq > 0 ? spec.slice(0, eq) : basename(resolve(ref));
+    if (!/^[\w.-]+$/.test(name)) throw new CliError('E_USAGE', `model name ${JSON.stringify(name)} may only hold letters, digits, '.', '_' and '-' (use --${flag} name=${flag === 'bundle' ? 'dir' : 'model'})`);
+    if (names.has(name)) throw new CliError('E_USAGE', `two models are named ${JSON.stringify(name)}; name them with --${flag} name=...`);
     names.add(name);
-    return { name, bundle: loadBundle(dir) };
+    return { name, ref };
+  };
+  const loaded = settings.bundles.map((spec) => {
+    const { name, ref } = named(spec, 'bundle');
+    return { name, bundle: loadBundle(ref) };
   });
+  const shipped = settings.models.map((spec) => named(spec, 'model'));
   const models: ServedModel[] = [];
   const { timeoutMs } = settings;
   const { app, metrics } = createServer({
@@ -58,8 +66,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
   for (const { name, bundle } of loaded) {
     const encoder = await bundleEncoder(bundle, undefined, { quantized: settings.quantized });
     const batcher = new Batcher(encoder, { ...bundle.manifest.features }, batcherOptions, (b) => metrics.batch(b));
-    models.push({ name, bundle, encoder, batcher });
+    models.push({ name, bundle, task: null, encoder, batcher });
   }
+  for (const { name, ref } of shipped) models.push(await loadShipped(name, ref, settings.quantized, (encoder) => new Batcher(encoder, {}, batcherOptions, (b) => metrics.batch(b))));
   const { port, host } = settings;
   try {
     await app.listen({ port, host, listenTextResolver: () => '' });
@@ -68,7 +77,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }
   const address = app.server.address();
   const actual = typeof address === 'object' && address ? address.port : port;
-  const ready = { listening: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`, models: models.map((m) => ({ name: m.name, task: m.bundle.manifest.task, quantized: settings.quantized })), batching: batcherOptions.batching };
+  const ready = { listening: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`, models: models.map((m) => ({ name: m.name, task: servedTask(m), quantized: settings.quantized })), batching: batcherOptions.batching };
   // One machine-readable line first on stdout, for scripts and tests that start the server on port 0.
   console.log(JSON.stringify(ready));
   app.log.info(ready, 'listening');
@@ -83,7 +92,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
       await closing;
       clearInterval(idle);
       clearTimeout(hard);
-      for (const m of models) await m.encoder.release();
+      for (const m of models) {
+        await m.encoder?.release();
+        await m.task?.release();
+      }
       app.log.info('stopped');
       done();
     };

@@ -6,6 +6,7 @@ describe('serveSettings', () => {
   it('defaults: loopback, port 8080, batching on, TEI-like limits, info logs', () => {
     expect(serveSettings({ bundle: ['b'] }, {})).toEqual({
       bundles: ['b'],
+      models: [],
       host: '127.0.0.1',
       port: 8080,
       maxBatchTokens: 2048,

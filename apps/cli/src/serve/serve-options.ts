@@ -4,6 +4,8 @@ import { LOG_LEVELS, type LogLevel } from './server.js';
 /** Every serve setting, from its flag or else its BERTKIT_* environment variable, else its default. */
 export interface ServeSettings {
   bundles: string[];
+  /** Fine-tuned or sentence-transformers models served as shipped: `[name=]<dir | hub id>`. */
+  models: string[];
   host: string;
   port: number;
   maxBatchTokens: number;
@@ -22,6 +24,7 @@ export interface ServeSettings {
 /** parseArgs options of `bertkit serve` (the flag names the settings come from). */
 export const SERVE_FLAGS = {
   bundle: { type: 'string', multiple: true },
+  model: { type: 'string', multiple: true },
   host: { type: 'string' },
   port: { type: 'string' },
   'max-batch-tokens': { type: 'string' },
@@ -67,12 +70,16 @@ export function serveSettings(values: Values, env: Env = process.env): ServeSett
     if (/^(0|false|no|off)$/i.test(e)) return false;
     throw new CliError('E_USAGE', `${envName(flag)} must be 1/true/yes or 0/false/no, got ${JSON.stringify(e)}`);
   };
-  const bundleFlags = values.bundle as string[] | undefined;
-  const bundles = bundleFlags?.length ? bundleFlags : (env[envName('bundle')] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (flag: 'bundle' | 'model'): string[] => {
+    const given = values[flag] as string[] | undefined;
+    return given?.length ? given : (env[envName(flag)] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  };
+  const bundles = list('bundle');
   const level = raw('log-level');
   if (level && !LOG_LEVELS.includes(level.value as LogLevel)) throw new CliError('E_USAGE', `${level.from} must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(level.value)}`);
   return {
     bundles,
+    models: list('model'),
     host: raw('host')?.value ?? '127.0.0.1',
     port: int('port', 8080, 0),
     maxBatchTokens: int('max-batch-tokens', 2048),

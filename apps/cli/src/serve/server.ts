@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Writable } from 'node:stream';
-import type { Encoder } from '@bertkit/encoder';
+import type { Encoder, TaskModel } from '@bertkit/encoder';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { Bundle } from '../bundle.js';
@@ -14,9 +14,13 @@ import { routeSchemas } from './schemas.js';
 
 export interface ServedModel {
   name: string;
-  bundle: Bundle;
-  encoder: Encoder;
-  batcher: Batcher;
+  /** A trained bundle (a head on frozen features), or null for a fine-tuned model served as shipped. */
+  bundle: Bundle | null;
+  /** A fine-tuned model whose graph gives logits (`serve --model`): predictions come from it. */
+  task: TaskModel | null;
+  /** Embeds and feeds bundle heads; null when the model's graph has no last_hidden_state (a task export). */
+  encoder: Encoder | null;
+  batcher: Batcher | null;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -62,8 +66,8 @@ export function createServer(options: ServerOptions): { app: FastifyInstance; me
     schemaErrorFormatter: (errors, context) => validationError(errors, context),
   });
   const metrics = new Metrics({
-    texts: () => options.models.reduce((s, m) => s + m.batcher.depth, 0),
-    tokens: () => options.models.reduce((s, m) => s + m.batcher.depthTokens, 0),
+    texts: () => options.models.reduce((s, m) => s + (m.batcher?.depth ?? 0), 0),
+    tokens: () => options.models.reduce((s, m) => s + (m.batcher?.depthTokens ?? 0), 0),
   });
   const usage = new WeakMap<FastifyRequest, Usage>();
 
