@@ -32,3 +32,5 @@ export { lengthGroupedBatches, padBatch } from './data/length-grouped.js';
 export type { Example } from './data/length-grouped.js';
 export { maskTokens } from './data/mlm-collator.js';
 export type { MaskOptions } from './data/mlm-collator.js';
+export { loadParameters } from './model/load-parameters.js';
+export type { LoadOptions, LoadedParameters } from './model/load-parameters.js';
