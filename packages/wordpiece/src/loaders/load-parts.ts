@@ -40,7 +40,7 @@ export function loadParts(path: string): LoadedParts {
   if (name.endsWith('.txt')) return { kind: 'wordpiece', parts: partsFromVocab(file) };
   const config = readTokenizerConfig(file);
   const json = readJson(file);
-  if (looksLikeVocabJson(json)) return { kind: 'bpe', parts: partsFromVocabAndMerges(file, json as Record<string, unknown>) };
+  if (name.endsWith('vocab.json') || looksLikeVocabJson(json)) return { kind: 'bpe', parts: partsFromVocabAndMerges(file, json as Record<string, unknown>) };
   try {
     return partsFromTokenizerJson(json, file, config.modelMaxLength, config.specialTokens.pad);
   } catch (error) {
@@ -51,9 +51,11 @@ export function loadParts(path: string): LoadedParts {
   }
 }
 
-/** A vocab.json is a flat token -> id map; a tokenizer.json has a "model". */
+/** A vocab.json is a flat token -> id map (it may even hold a token "model"); a tokenizer.json has a "model" object. */
 function looksLikeVocabJson(json: unknown): boolean {
-  return json !== null && typeof json === 'object' && !Array.isArray(json) && !('model' in json) && Object.values(json).every((v) => typeof v === 'number');
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return false;
+  const model = (json as Record<string, unknown>).model;
+  return (model === undefined || typeof model === 'number') && Object.values(json).every((v) => typeof v === 'number');
 }
 
 const CLASS_NAMES = { wordpiece: 'WordPieceTokenizer', bpe: 'BpeTokenizer', unigram: 'UnigramTokenizer' } as const;
