@@ -9,6 +9,7 @@ import { LogisticRegression } from '@bertkit/heads';
 import { squadScores } from '@bertkit/trainer';
 import { WordPieceTokenizer } from '@bertkit/wordpiece';
 import { BIN, SHARED } from './testing/paths.js';
+import { plantedConll, plantedSentences } from './testing/planted-ner.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const TINY = join(SHARED, 'models', 'tiny-random-distilbert');
@@ -177,26 +178,7 @@ print(" ".join(clf.predict(np.load("dev.npy"))))`;
     expect(predicted).toEqual(predictedBySklearn!.split(' '));
   });
 
-  // Entities placed at known words (a planted signal the stand-in's random features can carry: each name
-  // is its own token), so quality is asserted above what a constant or random tagger scores.
-  const NAMES = { PER: ['smith', 'garcia', 'mueller', 'tanaka', 'okafor', 'ivanova'], LOC: ['paris', 'lagos', 'lima', 'oslo', 'cairo', 'quito'], ORG: ['unesco', 'fifa', 'nasa', 'interpol', 'opec', 'unicef'] } as const;
-  const TEMPLATES = ['PER visited LOC on monday .', 'the report by ORG was read by PER .', 'PER met officials of ORG in LOC .', 'in LOC , ORG said it would wait .'];
-  function plantedSentences(n: number, seed: number) {
-    let state = seed;
-    const next = () => ((state = (state * 1103515245 + 12345) % 2147483648), state / 2147483648);
-    return Array.from({ length: n }, () => {
-      const template = TEMPLATES[Math.floor(next() * TEMPLATES.length)]!;
-      const words: string[] = [];
-      const tags: string[] = [];
-      for (const w of template.split(' ')) {
-        const names = NAMES[w as keyof typeof NAMES];
-        words.push(names ? names[Math.floor(next() * names.length)]! : w);
-        tags.push(names ? `B-${w}` : 'O');
-      }
-      return { words, tags };
-    });
-  }
-  const conllFile = (sentences: ReturnType<typeof plantedSentences>) => `${sentences.map((s) => s.words.map((w, i) => `${w} X X ${s.tags[i]}`).join('\n')).join('\n\n')}\n`;
+  const conllFile = plantedConll;
 
   it('ner: entity F1 on planted entities well above a constant tagger (0), entities with offsets that slice the input', async () => {
     writeFileSync(join(work, 'ner-train.txt'), conllFile(plantedSentences(300, 1)));
