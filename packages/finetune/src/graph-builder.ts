@@ -11,6 +11,7 @@ export const TRAIN_OPSET = 17;
 export class GraphBuilder {
   readonly graph = new OnnxGraph();
   private count = 0;
+  private seeds = 0;
   private readonly constants = new Map<string, string>();
   private readonly grads = new Map<string, string>();
 
@@ -67,6 +68,11 @@ export class GraphBuilder {
 
   reshape(x: string, shape: string): string {
     return this.op('Reshape', [x, shape]);
+  }
+
+  /** A distinct seed per random node, so dropout masks differ between layers but repeat between builds. */
+  nextSeed(): number {
+    return 1000 + this.seeds++;
   }
 
   /** Records a parameter's gradient, adding it to an earlier contribution. */

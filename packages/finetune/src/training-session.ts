@@ -1,14 +1,16 @@
 import ort from 'onnxruntime-node';
 import type { TrainBatch } from './batch.js';
 import { FinetuneError } from './errors.js';
-import { EMBEDDING_GRAD } from './model/encoder-graph.js';
+import { ATTENTION_DROPOUT, EMBEDDING_GRAD, HIDDEN_DROPOUT } from './model/encoder-graph.js';
 import type { TrainingGraph } from './model/task-graph.js';
-import { gradName } from './model/task-graph.js';
+import { CLASSIFIER_DROPOUT, gradName } from './model/task-graph.js';
 import { scatterAddRows } from './rules/embedding.js';
 
 export interface SessionOptions {
   /** onnxruntime intra-op threads; default onnxruntime's choice. */
   threads?: number;
+  /** Dropout at the config's rates (training mode, the default) or none (eval mode, as the references). */
+  dropout?: boolean;
 }
 
 export interface StepResult {
@@ -29,7 +31,13 @@ export class TrainingSession {
     readonly graph: TrainingGraph,
     private readonly session: ort.InferenceSession,
     readonly parameters: ReadonlyMap<string, Float32Array>,
+    dropoutOn: boolean,
   ) {
+    const spec = graph.spec;
+    const rate = (r: number) => new ort.Tensor('float32', Float32Array.of(dropoutOn ? r : 0), []);
+    this.paramFeeds[HIDDEN_DROPOUT] = rate(spec.hiddenDropout);
+    this.paramFeeds[ATTENTION_DROPOUT] = rate(spec.attentionDropout);
+    this.paramFeeds[CLASSIFIER_DROPOUT] = rate(spec.classifierDropout);
     for (const p of graph.parameters) {
       const data = parameters.get(p.name)!;
       this.paramFeeds[p.name] = new ort.Tensor('float32', data, p.shape);
@@ -49,7 +57,10 @@ export class TrainingSession {
       ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
       graphOptimizationLevel: 'all',
     });
-    return new TrainingSession(graph, session, parameters);
+    for (const r of [graph.spec.hiddenDropout, graph.spec.attentionDropout, graph.spec.classifierDropout]) {
+      if (!(r >= 0 && r < 1)) throw new FinetuneError('E_INVALID_OPTION', `dropout rates must be in [0, 1), got ${r}`);
+    }
+    return new TrainingSession(graph, session, parameters, options.dropout ?? true);
   }
 
   /** Forward + backward on one batch: returns loss and logits, fills `gradients`. */

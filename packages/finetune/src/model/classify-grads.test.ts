@@ -15,7 +15,7 @@ for (const model of ['distilbert', 'bert'] as const satisfies StandIn[]) {
       const graph = buildTrainingGraph(readEncoderSpec(standInDir(model)), 'sequence-classification');
       const params = readTensors(model, 'initial.safetensors');
       const expected = readTensors(model, 'classify-grads.safetensors');
-      const session = await TrainingSession.create(graph, params, { threads: 1 });
+      const session = await TrainingSession.create(graph, params, { threads: 1, dropout: false });
       const { loss, logits } = await session.computeGradients(batchFromRows(readBatches(model).classify[0]!));
       const summary = readSummary(model);
       expect(loss).toBeCloseTo(summary.classify.loss, 6);
@@ -40,3 +40,20 @@ for (const model of ['distilbert', 'bert'] as const satisfies StandIn[]) {
     });
   });
 }
+
+describe('dropout in training mode', () => {
+  it('masks differ between runs (different losses); eval mode repeats exactly', async () => {
+    const model = 'distilbert';
+    const graph = buildTrainingGraph(readEncoderSpec(standInDir(model)), 'sequence-classification');
+    const batch = batchFromRows(readBatches(model).classify[1]!);
+    const train = await TrainingSession.create(graph, readTensors(model, 'initial.safetensors'), { threads: 1 });
+    const evalMode = await TrainingSession.create(graph, readTensors(model, 'initial.safetensors'), { threads: 1, dropout: false });
+    const [a, b] = [(await train.computeGradients(batch)).loss, (await train.computeGradients(batch)).loss];
+    const [c, d] = [(await evalMode.computeGradients(batch)).loss, (await evalMode.computeGradients(batch)).loss];
+    expect(a).not.toBe(b);
+    expect(c).toBe(d);
+    expect(a).not.toBe(c);
+    await train.release();
+    await evalMode.release();
+  });
+});

@@ -4,10 +4,15 @@ import { attention } from '../rules/attention.js';
 import { embeddingLookup } from '../rules/embedding.js';
 import { layerNorm } from '../rules/layer-norm.js';
 import { linear } from '../rules/linear.js';
+import { dropout } from '../rules/dropout.js';
 import { attentionMaskBias } from '../rules/masked-softmax.js';
 import type { Rule } from '../rules/rule.js';
 import type { EncoderSpec, LayerNames } from './model-spec.js';
 import { encoderNames } from './model-spec.js';
+
+/** Scalar float graph inputs: the dropout rates (0 for an eval-mode pass). */
+export const HIDDEN_DROPOUT = 'hidden_dropout';
+export const ATTENTION_DROPOUT = 'attention_dropout';
 
 /** The graph output holding d(loss)/d(embedding sum) [B·T, H]; the session scatters it into the tables. */
 export const EMBEDDING_GRAD = 'grad_embeddings';
@@ -24,7 +29,7 @@ export interface EncoderGraph {
 /**
  * Embeddings + post-LayerNorm transformer layers over graph inputs input_ids, attention_mask (and
  * token_type_ids for BERT), parameters read from graph inputs named as in Hugging Face checkpoints.
- * Dropout is omitted (eval-mode forward; the PyTorch reference runs with dropout off).
+ * Dropout where transformers applies it, at the rates fed as HIDDEN_DROPOUT / ATTENTION_DROPOUT.
  */
 export function encoderGraph(b: GraphBuilder, spec: EncoderSpec): EncoderGraph {
   const names = encoderNames(spec);
@@ -35,16 +40,20 @@ export function encoderGraph(b: GraphBuilder, spec: EncoderSpec): EncoderGraph {
   let sum = b.add(embeddingLookup(b, names.word, 'input_ids'), b.op('Slice', [names.position, b.ints([0]), seqLen, b.ints([0])]));
   if (names.tokenType) sum = b.add(sum, embeddingLookup(b, names.tokenType, 'token_type_ids'));
   const embNorm = layerNorm(b, b.reshape(sum, rows), names.embeddingNorm[0], names.embeddingNorm[1], spec.layerNormEps);
+  const embDrop = dropout(b, embNorm.y, HIDDEN_DROPOUT, b.nextSeed());
   const shape = {
     splitShape: b.op('Concat', [batchShape, b.ints([spec.heads, h / spec.heads])], [{ name: 'axis', i: 0 }]),
     hidden: h,
     heads: spec.heads,
     maskBias: attentionMaskBias(b, 'attention_mask'),
+    dropoutRate: ATTENTION_DROPOUT,
   };
+  // BERT drops the attention output before its residual; DistilBERT does not.
+  const dropAttentionOutput = spec.modelType === 'bert';
   const layers: Rule[] = [];
-  let x = embNorm.y;
+  let x = embDrop.y;
   for (let i = 0; i < spec.layers; i++) {
-    const layer = postNormLayer(b, x, names.layer(i), shape, spec.layerNormEps);
+    const layer = postNormLayer(b, x, names.layer(i), shape, spec.layerNormEps, dropAttentionOutput);
     layers.push(layer);
     x = layer.y;
   }
@@ -54,30 +63,32 @@ export function encoderGraph(b: GraphBuilder, spec: EncoderSpec): EncoderGraph {
     back(dHidden) {
       let d = dHidden;
       for (let i = layers.length - 1; i >= 0; i--) d = layers[i]!.back(d);
-      b.named(EMBEDDING_GRAD, 'Identity', [embNorm.back(d)]);
+      b.named(EMBEDDING_GRAD, 'Identity', [embNorm.back(embDrop.back(d))]);
     },
   };
 }
 
 /** attention → +residual → LayerNorm → FFN (GELU) → +residual → LayerNorm, as BERT and DistilBERT. */
-function postNormLayer(b: GraphBuilder, x: string, n: LayerNames, shape: Parameters<typeof attention>[4], eps: number): Rule {
+function postNormLayer(b: GraphBuilder, x: string, n: LayerNames, shape: Parameters<typeof attention>[4], eps: number, dropAttentionOutput: boolean): Rule {
   const q = linear(b, x, ...n.q);
   const k = linear(b, x, ...n.k);
   const v = linear(b, x, ...n.v);
   const att = attention(b, q.y, k.y, v.y, shape);
   const out = linear(b, att.y, ...n.out);
-  const norm1 = layerNorm(b, b.add(out.y, x), ...n.attentionNorm, eps);
+  const outDrop = dropAttentionOutput ? dropout(b, out.y, HIDDEN_DROPOUT, b.nextSeed()) : null;
+  const norm1 = layerNorm(b, b.add(outDrop ? outDrop.y : out.y, x), ...n.attentionNorm, eps);
   const ffIn = linear(b, norm1.y, ...n.ffIn);
   const act = gelu(b, ffIn.y);
   const ffOut = linear(b, act.y, ...n.ffOut);
-  const norm2 = layerNorm(b, b.add(ffOut.y, norm1.y), ...n.outputNorm, eps);
+  const ffDrop = dropout(b, ffOut.y, HIDDEN_DROPOUT, b.nextSeed());
+  const norm2 = layerNorm(b, b.add(ffDrop.y, norm1.y), ...n.outputNorm, eps);
   return {
     y: norm2.y,
     back(dy) {
       const dSum2 = norm2.back(dy);
-      const dNorm1 = b.add(ffIn.back(act.back(ffOut.back(dSum2))), dSum2);
+      const dNorm1 = b.add(ffIn.back(act.back(ffOut.back(ffDrop.back(dSum2)))), dSum2);
       const dSum1 = norm1.back(dNorm1);
-      const d = att.back(out.back(dSum1));
+      const d = att.back(out.back(outDrop ? outDrop.back(dSum1) : dSum1));
       return b.add(b.add(b.add(q.back(d.dq), k.back(d.dk)), v.back(d.dv)), dSum1);
     },
   };

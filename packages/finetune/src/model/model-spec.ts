@@ -17,6 +17,10 @@ export interface EncoderSpec {
   /** 0 when the family has no token type embeddings (DistilBERT). */
   typeVocabSize: number;
   layerNormEps: number;
+  /** Dropout rates of transformers' config (used when a session trains with dropout). */
+  hiddenDropout: number;
+  attentionDropout: number;
+  classifierDropout: number;
 }
 
 export type Pair = readonly [weight: string, bias: string];
@@ -150,12 +154,21 @@ export function specFromConfig(config: Record<string, unknown>, where = 'config'
   if (type === 'distilbert') {
     if ((config.activation ?? 'gelu') !== 'gelu') throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: activation ${String(config.activation)} is not supported for training (gelu only)`);
     if (config.sinusoidal_pos_embds === true) throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: sinusoidal position embeddings are not supported for training`);
-    return { modelType: 'distilbert', vocabSize: num('vocab_size'), hidden: num('dim'), layers: num('n_layers'), heads: num('n_heads'), intermediate: num('hidden_dim'), maxPositions: num('max_position_embeddings'), typeVocabSize: 0, layerNormEps: 1e-12 };
+    return {
+      modelType: 'distilbert', vocabSize: num('vocab_size'), hidden: num('dim'), layers: num('n_layers'), heads: num('n_heads'), intermediate: num('hidden_dim'),
+      maxPositions: num('max_position_embeddings'), typeVocabSize: 0, layerNormEps: 1e-12,
+      hiddenDropout: num('dropout', 0.1), attentionDropout: num('attention_dropout', 0.1), classifierDropout: num('seq_classif_dropout', 0.2),
+    };
   }
   if (type === 'bert') {
     if ((config.hidden_act ?? 'gelu') !== 'gelu') throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: hidden_act ${String(config.hidden_act)} is not supported for training (gelu only)`);
     if ((config.position_embedding_type ?? 'absolute') !== 'absolute') throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: position_embedding_type ${String(config.position_embedding_type)} is not supported`);
-    return { modelType: 'bert', vocabSize: num('vocab_size'), hidden: num('hidden_size'), layers: num('num_hidden_layers'), heads: num('num_attention_heads'), intermediate: num('intermediate_size'), maxPositions: num('max_position_embeddings'), typeVocabSize: num('type_vocab_size', 2), layerNormEps: num('layer_norm_eps', 1e-12) };
+    const hiddenDropout = num('hidden_dropout_prob', 0.1);
+    return {
+      modelType: 'bert', vocabSize: num('vocab_size'), hidden: num('hidden_size'), layers: num('num_hidden_layers'), heads: num('num_attention_heads'), intermediate: num('intermediate_size'),
+      maxPositions: num('max_position_embeddings'), typeVocabSize: num('type_vocab_size', 2), layerNormEps: num('layer_norm_eps', 1e-12),
+      hiddenDropout, attentionDropout: num('attention_probs_dropout_prob', 0.1), classifierDropout: typeof config.classifier_dropout === 'number' ? config.classifier_dropout : hiddenDropout,
+    };
   }
   throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: model_type ${JSON.stringify(type)} cannot be trained yet (distilbert, bert)`);
 }

@@ -2,10 +2,14 @@ import { GraphBuilder, TRAIN_OPSET } from '../graph-builder.js';
 import { relu, tanh } from '../rules/activations.js';
 import { gelu } from '../rules/activations.js';
 import { crossEntropy } from '../rules/cross-entropy.js';
+import { dropout } from '../rules/dropout.js';
 import { layerNorm } from '../rules/layer-norm.js';
 import { linear } from '../rules/linear.js';
 import type { Rule } from '../rules/rule.js';
-import { EMBEDDING_GRAD, encoderGraph } from './encoder-graph.js';
+import { ATTENTION_DROPOUT, EMBEDDING_GRAD, HIDDEN_DROPOUT, encoderGraph } from './encoder-graph.js';
+
+/** Scalar float graph input: the dropout rate before the classifier. */
+export const CLASSIFIER_DROPOUT = 'classifier_dropout';
 import type { EncoderSpec, TrainTask } from './model-spec.js';
 import { encoderNames, headNames, parameterShapes } from './model-spec.js';
 
@@ -32,8 +36,8 @@ export interface TrainingGraphOptions {
 
 /**
  * Forward + backward for one task as one ONNX graph. Inputs: input_ids, attention_mask, token_type_ids
- * (BERT), labels (classification: [B]; masked LM: [M] with masked_positions [M], flat b·T + t) and every
- * parameter. Outputs: loss, logits ([B, labels] or [M, vocab]), EMBEDDING_GRAD and grad.<param>.
+ * (BERT), labels (classification: [B]; masked LM: [M] with masked_positions [M], flat b·T + t), the
+ * dropout rates (scalars hidden_dropout, attention_dropout, classifier_dropout) and every parameter. Outputs: loss, logits ([B, labels] or [M, vocab]), EMBEDDING_GRAD and grad.<param>.
  */
 export function buildTrainingGraph(spec: EncoderSpec, task: TrainTask, options: TrainingGraphOptions = {}): TrainingGraph {
   const numLabels = options.numLabels ?? 2;
@@ -45,6 +49,7 @@ export function buildTrainingGraph(spec: EncoderSpec, task: TrainTask, options: 
   if (names.tokenType) b.graph.input('token_type_ids', 'int64', ['batch', 'sequence']);
   if (task === 'masked-lm') b.graph.input('masked_positions', 'int64', ['masked']);
   b.graph.input('labels', 'int64', [task === 'masked-lm' ? 'masked' : 'batch']);
+  for (const rate of [HIDDEN_DROPOUT, ATTENTION_DROPOUT, CLASSIFIER_DROPOUT]) b.graph.input(rate, 'float', []);
   for (const p of parameters) b.graph.input(p.name, 'float', p.shape);
 
   const encoder = encoderGraph(b, spec);
@@ -71,8 +76,9 @@ export function buildTrainingGraph(spec: EncoderSpec, task: TrainTask, options: 
   let x = dense.y;
   if (task === 'sequence-classification') {
     const act = spec.modelType === 'distilbert' ? relu(b, x) : tanh(b, x);
-    steps.push(act);
-    x = act.y;
+    const drop = dropout(b, act.y, CLASSIFIER_DROPOUT, b.nextSeed());
+    steps.push(act, drop);
+    x = drop.y;
   } else {
     const act = gelu(b, x);
     const norm = layerNorm(b, act.y, ...head.norm!, spec.layerNormEps);

@@ -1,4 +1,5 @@
 import type { GraphBuilder } from '../graph-builder.js';
+import { dropout } from './dropout.js';
 import { maskedSoftmax } from './masked-softmax.js';
 
 export interface AttentionShape {
@@ -8,6 +9,8 @@ export interface AttentionShape {
   heads: number;
   /** [B, 1, 1, T] additive mask bias. */
   maskBias: string;
+  /** Scalar graph input: dropout rate on the attention probabilities (absent: no dropout). */
+  dropoutRate?: string;
 }
 
 export interface AttentionRule {
@@ -29,13 +32,16 @@ export function attention(b: GraphBuilder, q: string, k: string, v: string, shap
   const vh = split(v);
   const scores = b.mul(b.op('MatMul', [qh, b.transpose(kh, [0, 1, 3, 2])]), b.float(scale));
   const probs = maskedSoftmax(b, scores, shape.maskBias);
-  const y = merge(b.op('MatMul', [probs.y, vh]));
+  const dropped = shape.dropoutRate ? dropout(b, probs.y, shape.dropoutRate, b.nextSeed()) : null;
+  const used = dropped ? dropped.y : probs.y;
+  const y = merge(b.op('MatMul', [used, vh]));
   return {
     y,
     back(dy) {
       const dc = split(dy);
-      const dv = b.op('MatMul', [b.transpose(probs.y, [0, 1, 3, 2]), dc]);
-      const dp = b.op('MatMul', [dc, b.transpose(vh, [0, 1, 3, 2])]);
+      const dv = b.op('MatMul', [b.transpose(used, [0, 1, 3, 2]), dc]);
+      const dUsed = b.op('MatMul', [dc, b.transpose(vh, [0, 1, 3, 2])]);
+      const dp = dropped ? dropped.back(dUsed) : dUsed;
       const ds = b.mul(probs.back(dp), b.float(scale));
       const dq = b.op('MatMul', [ds, kh]);
       const dk = b.op('MatMul', [b.transpose(ds, [0, 1, 3, 2]), qh]);

@@ -1,0 +1,19 @@
+import type { GraphBuilder } from '../graph-builder.js';
+import type { Rule } from './rule.js';
+
+/**
+ * Inverted dropout with the rate read from a scalar graph input: keep where u ≥ rate (u uniform in
+ * [0, 1)), scale kept values by 1/(1 − rate); the backward multiplies by the same mask. At rate 0 every u
+ * passes and the scale is exactly 1, so an eval-mode run is bit-identical to a graph without dropout.
+ */
+export function dropout(b: GraphBuilder, x: string, rate: string, seed: number): Rule {
+  const u = b.op('RandomUniformLike', [x], [{ name: 'seed', f: seed }]);
+  const keep = b.op('Cast', [b.op('GreaterOrEqual', [u, rate])], [{ name: 'to', i: 1 }]);
+  const mask = b.mul(keep, b.op('Reciprocal', [b.sub(b.float(1), rate)]));
+  return {
+    y: b.mul(x, mask),
+    back(dy) {
+      return b.mul(dy, mask);
+    },
+  };
+}
