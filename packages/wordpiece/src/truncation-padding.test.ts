@@ -4,7 +4,8 @@ import { Tokenizer as Oracle } from 'tokenizers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TokenizerError, WordPieceTokenizer } from './index.js';
 import type { TruncationStrategy } from './index.js';
-import { compareEncoding, type Mismatch } from './testing/oracle.js';
+import { compareEncoding } from './testing/oracle.js';
+import { type TruncationCase, type TruncationTally, compareTruncation, rustPanics as rustPanicsFor } from './testing/truncation-compare.js';
 import { sharedPath, tsvTexts } from './testing/shared-data.js';
 import { fuzzStrings } from './testing/fuzz.js';
 import { pairFromJson, tokenizerJson } from './testing/variants.js';
@@ -29,106 +30,19 @@ const singles = [...news.slice(0, 40), ...fuzz.slice(0, 40), ...phrases.slice(30
 
 const RUST_STRATEGY = { longest_first: 'LongestFirst', only_first: 'OnlyFirst', only_second: 'OnlySecond' } as const;
 
-/**
- * Rust tokenizers 0.23.1+ stops tokenizing a sequence once it holds max_length tokens when truncation is on
- * (huggingface/tokenizers#2091, fix open in #2098). Its overflow windows then lose the end of long texts, and
- * for pairs it can even pick the wrong "longest" sequence or renumber word ids. We keep the 0.22 behaviour,
- * windows over the whole text, which is what stride exists for. The oracle is therefore exact only where its
- * early exit drops nothing (no sequence longer than max_length tokens): there everything must match, errors
- * and overflow windows included. For longer single texts the kept tokens must still match, and our windows
- * must cover the untruncated oracle encoding in stride-overlapping slices.
- */
-async function compareAll(
+/** The shared comparison (see testing/truncation-compare.ts); BERT adds 2 special tokens to a text, 3 to a pair. */
+function compareAll(
   oracle: Oracle,
   inputs: Array<string | [string, string]>,
-  options: { truncation: { maxLength: number; stride: number; strategy: TruncationStrategy; direction: 'left' | 'right' } },
-): Promise<{ exact: number; long: number; errorsAgreed: number; panicsRefused: number; windows: number; mismatches: Mismatch[] }> {
-  const r = { exact: 0, long: 0, errorsAgreed: 0, panicsRefused: 0, windows: 0, mismatches: [] as Mismatch[] };
-  const { maxLength, stride, direction } = options.truncation;
-  for (const input of inputs) {
-    const [a, b] = typeof input === 'string' ? [input, null] : input;
-    const fullA = untruncated(a);
-    const lengthB = b === null ? null : untruncated(b).length;
-    const longest = Math.max(fullA.length, lengthB ?? 0);
-    let mine;
-    let myError: unknown = null;
-    try {
-      mine = ours.encode(a, b, options);
-    } catch (e) {
-      myError = e;
-    }
-    if (rustPanics(fullA.length, lengthB, options.truncation)) {
-      // Rust aborts the whole process here (assert stride < max_len); we refuse with a typed error instead.
-      if (myError instanceof TokenizerError && myError.code === 'E_TRUNCATION') r.panicsRefused++;
-      else r.mismatches.push({ input, field: 'error', ours: String(myError ?? 'no error'), theirs: 'panic: stride >= window' });
-      continue;
-    }
-    if (b !== null && longest > maxLength) continue;
-    let theirs;
-    let theirError: unknown = null;
-    try {
-      theirs = await oracle.encode(a, b);
-    } catch (e) {
-      theirError = e;
-    }
-    if (longest <= maxLength) {
-      r.exact++;
-      if (theirError !== null || myError !== null) {
-        // Rust refuses what cannot be truncated as asked; we must refuse the same inputs, with a typed error.
-        if (theirError !== null && myError instanceof TokenizerError && myError.code === 'E_TRUNCATION') r.errorsAgreed++;
-        else r.mismatches.push({ input, field: 'error', ours: String(myError), theirs: String(theirError) });
-        continue;
-      }
-      const m = compareEncoding(input, mine!, theirs!, { overflowing: true });
-      if (m) r.mismatches.push(m);
-      r.windows += mine!.overflowing.length;
-      continue;
-    }
-    if (theirError !== null || myError !== null) {
-      if (!(theirError !== null && myError instanceof TokenizerError)) r.mismatches.push({ input, field: 'error', ours: String(myError), theirs: String(theirError) });
-      continue;
-    }
-    r.long++;
-    const kept = (e: { getIds(): number[] } | { ids: number[] }) => ('ids' in e ? e.ids : e.getIds());
-    if (JSON.stringify(kept(mine!)) !== JSON.stringify(kept(theirs!))) r.mismatches.push({ input, field: 'ids', ours: mine!.ids, theirs: theirs!.getIds() });
-    const windows = [mine!, ...mine!.overflowing].map((e) => e.ids.filter((_, k) => e.specialTokensMask[k] === 0));
-    if (direction === 'left') windows.reverse();
-    const rebuilt = [...windows[0]!];
-    for (const w of windows.slice(1)) {
-      if (JSON.stringify(w.slice(0, stride)) !== JSON.stringify(rebuilt.slice(rebuilt.length - stride))) {
-        r.mismatches.push({ input, field: 'overflow stride overlap', ours: w, theirs: rebuilt });
-      }
-      rebuilt.push(...w.slice(stride));
-    }
-    if (JSON.stringify(rebuilt) !== JSON.stringify(fullA)) r.mismatches.push({ input, field: 'overflow coverage', ours: rebuilt, theirs: fullA });
-  }
-  return r;
+  options: { truncation: TruncationCase },
+): Promise<TruncationTally> {
+  return compareTruncation(ours, oracle, inputs, options.truncation, untruncated, BERT_SPECIALS);
 }
 
-/**
- * Whether Rust's Encoding::truncate would hit `assert!(stride < max_len)`: a sequence cut to a window no
- * longer than the stride. Computed from Rust's truncate_encodings arithmetic on untruncated lengths.
- */
+const BERT_SPECIALS = { single: 2, pair: 3 };
+
 function rustPanics(la: number, lb: number | null, t: { maxLength: number; stride: number; strategy: TruncationStrategy }): boolean {
-  const room = t.maxLength - (lb === null ? 2 : 3);
-  const total = la + (lb ?? 0);
-  if (total <= room || room <= 0) return false;
-  const cut = (length: number, keep: number) => keep > 0 && keep < length && t.stride >= keep;
-  if (t.strategy === 'longest_first') {
-    if (lb === null) return cut(la, room);
-    let [n1, n2] = la > lb ? [lb, la] : [la, lb];
-    n2 = n1 > room ? n1 : Math.max(n1, room - n1);
-    if (n1 + n2 > room) {
-      n1 = Math.floor(room / 2);
-      n2 = n1 + (room % 2);
-    }
-    const [ka, kb] = la > lb ? [n2, n1] : [n1, n2];
-    return cut(la, ka) || cut(lb, kb);
-  }
-  const target = t.strategy === 'only_first' ? la : lb;
-  if (target === null) return false;
-  const keep = target - (total - room);
-  return keep > 0 && cut(target, keep);
+  return rustPanicsFor(la, lb, { ...t, direction: 'right' }, BERT_SPECIALS);
 }
 
 let plainIds = new Map<string, number[]>();

@@ -40,7 +40,7 @@ export function loadParts(path: string): LoadedParts {
   if (name.endsWith('.txt')) return { kind: 'wordpiece', parts: partsFromVocab(file) };
   const config = readTokenizerConfig(file);
   const json = readJson(file);
-  if (name.endsWith('vocab.json') || looksLikeVocabJson(json)) return { kind: 'bpe', parts: partsFromVocabAndMerges(file, json as Record<string, unknown>) };
+  if (name === 'vocab.json' || looksLikeVocabJson(json)) return { kind: 'bpe', parts: partsFromVocabAndMerges(file, json as Record<string, unknown>) };
   try {
     return partsFromTokenizerJson(json, file, config.modelMaxLength, config.specialTokens.pad);
   } catch (error) {
@@ -55,7 +55,8 @@ export function loadParts(path: string): LoadedParts {
 function looksLikeVocabJson(json: unknown): boolean {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) return false;
   const model = (json as Record<string, unknown>).model;
-  return (model === undefined || typeof model === 'number') && Object.values(json).every((v) => typeof v === 'number');
+  const values = Object.values(json);
+  return (model === undefined || typeof model === 'number') && values.length > 0 && values.every((v) => typeof v === 'number');
 }
 
 const CLASS_NAMES = { wordpiece: 'WordPieceTokenizer', bpe: 'BpeTokenizer', unigram: 'UnigramTokenizer' } as const;
