@@ -49,7 +49,8 @@ export async function finetune(session: TrainingSession, examples: readonly Exam
   const stepsPerEpoch = Math.ceil(Math.ceil(examples.length / batchSize) / accumulate);
   const totalSteps = stepsPerEpoch * epochs;
   const optimizer = new AdamW(session.parameters, options.optimizer);
-  const sums = new Map([...session.gradients].map(([name, g]) => [name, new Float32Array(g.length)]));
+  // Without accumulation the session's own gradient buffers are used as they are (no extra pass).
+  const sums = accumulate > 1 ? new Map([...session.gradients].map(([name, g]) => [name, new Float32Array(g.length)])) : session.gradients;
   const log: StepInfo[] = [];
   let step = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -58,11 +59,12 @@ export async function finetune(session: TrainingSession, examples: readonly Exam
       : chunk(permutation(examples.length, new SeededRandom(seed + epoch)), batchSize);
     for (let first = 0; first < batches.length; first += accumulate) {
       const group = batches.slice(first, first + accumulate);
-      for (const s of sums.values()) s.fill(0);
+      if (sums !== session.gradients) for (const s of sums.values()) s.fill(0);
       let loss = 0;
       for (const indexes of group) {
         const result = await session.computeGradients(padBatch(indexes.map((i) => examples[i]!)));
         loss += result.loss / group.length;
+        if (sums === session.gradients) continue;
         for (const [name, g] of session.gradients) {
           const s = sums.get(name)!;
           const w = 1 / group.length;

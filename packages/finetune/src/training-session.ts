@@ -67,6 +67,8 @@ export class TrainingSession {
   async computeGradients(batch: TrainBatch): Promise<StepResult> {
     const { batchSize: bs, seqLength: t } = batch;
     const dims = [bs, t];
+    if (t > this.graph.spec.maxPositions) throw new FinetuneError('E_SHAPE', `batch of ${t} tokens per row: the model has ${this.graph.spec.maxPositions} positions`);
+    if (batch.inputIds.length !== bs * t || batch.attentionMask.length !== bs * t) throw new FinetuneError('E_SHAPE', `input_ids / attention_mask must hold ${bs} x ${t} values, got ${batch.inputIds.length} / ${batch.attentionMask.length}`);
     const feeds: Record<string, ort.Tensor> = {
       ...this.paramFeeds,
       input_ids: new ort.Tensor('int64', batch.inputIds, dims),
