@@ -45,3 +45,25 @@ describe('finetune', () => {
     expect(last).toBeLessThan(first * 0.5);
   });
 });
+
+describe('finetune for masked LM', () => {
+  it('masks each batch through collate and lowers the loss on a repeated text', async () => {
+    const { maskTokens } = await import('./data/mlm-collator.js');
+    const mlmGraph = buildTrainingGraph(readEncoderSpec(standInDir('distilbert')), 'masked-lm');
+    const s = await TrainingSession.create(mlmGraph, readTensors('distilbert', 'mlm-initial.safetensors'), { threads: 1, dropout: false });
+    const text = [101, 1996, 4248, 2829, 4419, 14523, 2058, 1996, 13971, 3899, 1012, 102];
+    const corpus: Example[] = Array.from({ length: 16 }, () => ({ ids: text, label: 0 }));
+    const log = await finetune(s, corpus, {
+      epochs: 6,
+      batchSize: 8,
+      schedule: { kind: 'constant', peak: 1e-2 },
+      collate: (b, step) => maskTokens(b, { vocabSize: 30522, specialIds: [0, 101, 102], probability: 0.3, seed: step }),
+    });
+    expect(log).toHaveLength(12);
+    expect(log.every((l) => Number.isFinite(l.loss))).toBe(true);
+    const first = (log[0]!.loss + log[1]!.loss) / 2;
+    const last = (log[10]!.loss + log[11]!.loss) / 2;
+    console.log(`MLM toy loss ${first.toFixed(3)} -> ${last.toFixed(3)}`);
+    expect(last).toBeLessThan(first * 0.7);
+  });
+});

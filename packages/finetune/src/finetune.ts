@@ -7,6 +7,7 @@ import { AdamW } from './optim/adamw.js';
 import { clipGradNorm } from './optim/clip.js';
 import type { ScheduleOptions } from './optim/schedule.js';
 import { learningRate } from './optim/schedule.js';
+import type { TrainBatch } from './batch.js';
 import type { TrainingSession } from './training-session.js';
 
 export interface StepInfo {
@@ -36,10 +37,15 @@ export interface FinetuneOptions {
   /** Group similar lengths per batch (LengthGroupedSampler); default true. */
   groupByLength?: boolean;
   onStep?: (info: StepInfo) => void | Promise<void>;
+  /**
+   * Turns each padded batch into what the session's task needs; for masked LM, e.g.
+   * `(b, step) => maskTokens(b, { vocabSize, specialIds, seed: step })`. Default: the batch as padded.
+   */
+  collate?: (batch: TrainBatch, microStep: number) => TrainBatch;
 }
 
 /**
- * The Trainer's loop for sequence classification: seeded (length-grouped) batches, gradient
+ * The Trainer's loop (sequence classification; masked LM with `collate`): seeded (length-grouped) batches, gradient
  * accumulation, clipping, AdamW and the schedule; parameters are updated in place in the session.
  */
 export async function finetune(session: TrainingSession, examples: readonly Example[], options: FinetuneOptions = {}): Promise<StepInfo[]> {
@@ -53,6 +59,8 @@ export async function finetune(session: TrainingSession, examples: readonly Exam
   const sums = accumulate > 1 ? new Map([...session.gradients].map(([name, g]) => [name, new Float32Array(g.length)])) : session.gradients;
   const log: StepInfo[] = [];
   let step = 0;
+  let micro = 0;
+  const collate = options.collate ?? ((b: TrainBatch) => b);
   for (let epoch = 0; epoch < epochs; epoch++) {
     const batches = groupByLength
       ? lengthGroupedBatches(examples.map((e) => e.ids.length), batchSize, seed + epoch)
@@ -62,7 +70,7 @@ export async function finetune(session: TrainingSession, examples: readonly Exam
       if (sums !== session.gradients) for (const s of sums.values()) s.fill(0);
       let loss = 0;
       for (const indexes of group) {
-        const result = await session.computeGradients(padBatch(indexes.map((i) => examples[i]!)));
+        const result = await session.computeGradients(collate(padBatch(indexes.map((i) => examples[i]!)), micro++));
         loss += result.loss / group.length;
         if (sums === session.gradients) continue;
         for (const [name, g] of session.gradients) {
