@@ -4,6 +4,7 @@ import { Encoder, maxAbsDiff, rowCosines } from '@bertkit/encoder';
 import { LogisticRegression } from '@bertkit/heads';
 import { WordPieceTokenizer } from '@bertkit/wordpiece';
 import { type BenchModel, benchModel, flopsPerToken } from './bench-models.js';
+import { type FamilyRun, familyBench } from './family-bench.js';
 import { measureGemm } from './gemm.js';
 import { withPeakRss } from './machine.js';
 import { formatTable } from './measure.js';
@@ -32,6 +33,8 @@ export interface EmbedBenchResult {
   agreement: { fp32MaxAbsDiff: number; int8MeanCosineVsTransformersJs: number };
   quantization: { devSentences: number; meanCosine: number; minCosine: number; accuracyFp32: number; accuracyInt8: number; sizeRatio: number };
   stream: { rows: number; peakRssMb: number; samples: Array<{ rows: number; rssMb: number }>; secondsTotal: number };
+  /** Other architectures through bertkit, same texts (RoBERTa-base). */
+  families: FamilyRun[];
 }
 
 type Pipeline = (texts: string[], options: { pooling: 'cls'; normalize: boolean }) => Promise<{ data: Float32Array; dims: number[] }>;
@@ -138,6 +141,7 @@ export async function embedBench(shared: string, cacheDir: string, quick: boolea
 
   const stream = await streamBench(model, shared, quick);
   const rate = (name: string) => (runs.find((r) => r.name === name) as EmbedRun).sentencesPerSecond;
+  const families = await familyBench(cacheDir, shared, quick, texts, gemm.gflops, rate('bertkit (fp32)'));
   const result: EmbedBenchResult = {
     model: { preset: quick ? 'tiny' : 'base', parameters: model.parameters, fp32Bytes: model.fp32Bytes, int8Bytes: model.int8Bytes },
     sentences: texts.length,
@@ -159,6 +163,7 @@ export async function embedBench(shared: string, cacheDir: string, quick: boolea
       sizeRatio: model.int8Bytes / model.fp32Bytes,
     },
     stream,
+    families,
   };
   return { result, trainFeatures: features['bertkit-fp32'] as Float32Array, trainLabels: train.labels.slice(0, texts.length), devSeconds };
 }
@@ -203,5 +208,8 @@ export function printEmbedBench(r: EmbedBenchResult): void {
   console.log(`int8 vs fp32 on SST-2 dev (${q.devSentences}): mean cosine ${q.meanCosine.toFixed(5)} (min ${q.minCosine.toFixed(4)}), logistic regression accuracy ${(q.accuracyFp32 * 100).toFixed(1)}% -> ${(q.accuracyInt8 * 100).toFixed(1)}%, file ${(q.sizeRatio * 100).toFixed(0)}% of fp32`);
   const s = r.stream;
   const at = (f: number) => s.samples[Math.min(s.samples.length - 1, Math.floor(f * (s.samples.length - 1)))];
+  for (const f of r.families) {
+    console.log(`${f.arch} (${f.preset}, ${(f.parameters / 1e6).toFixed(1)}M parameters) fp32: ${f.sentencesPerSecond.toFixed(1)} sentences/s (${f.vsDistilbert.toFixed(2)}x DistilBERT's), ${(f.machineFraction * 100).toFixed(0)}% of the GEMM limit, peak RSS ${f.peakRssMb.toFixed(0)} MB`);
+  }
   console.log(`embedStream over ${s.rows} GLUE phrases in ${s.secondsTotal.toFixed(0)} s: RSS ${[0.1, 0.5, 1].map((f) => `${at(f)?.rows} rows ${at(f)?.rssMb.toFixed(0)} MB`).join(', ')}; peak ${s.peakRssMb.toFixed(0)} MB`);
 }
