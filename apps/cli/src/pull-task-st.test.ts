@@ -2,7 +2,8 @@
 // embed as SentenceTransformer.encode does, fine-tuned models predict as transformers' pipelines do.
 // Oracle: each fixture's reference.json (PyTorch), through the mock Hub that huggingface_hub itself
 // downloads from (pull-interop.test.ts).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { convertCheckpoint } from '@bertkit/onnx-builder';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,7 @@ const reference = (name: string) => JSON.parse(readFileSync(join(fixture(name), 
 let hub: MockHub;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
-  hub = await startMockHub(['minilm-st', 'bge-st', 'distilbert-sst2', 'bert-ner'].map((f) => ({ id: `bertkit-test/${f}`, dir: fixture(f) })));
+  hub = await startMockHub(['minilm-st', 'bge-st', 'distilbert-sst2', 'bert-ner', 'distilbert-qa'].map((f) => ({ id: `bertkit-test/${f}`, dir: fixture(f) })));
   env = { ...process.env, HF_HOME: join(work, 'hf'), HF_HUB_CACHE: '', HF_TOKEN: '', HF_TOKEN_PATH: '', HF_HUB_OFFLINE: '', HF_ENDPOINT: hub.url, BERTKIT_CACHE: join(work, 'bk'), BERTKIT_PROGRESS: '0' };
 });
 afterAll(() => hub.close());
@@ -94,5 +95,21 @@ describe('pull, then one command', () => {
       entities += expected.length;
     });
     expect(entities).toBeGreaterThan(0);
+  });
+
+  it('distilbert-qa: predict --model <id> answers as the converted local checkpoint does (itself checked against PyTorch logits)', async () => {
+    expect((await run(['pull', 'bertkit-test/distilbert-qa'])).code).toBe(0);
+    const local = join(work, 'qa-local');
+    cpSync(fixture('distilbert-qa'), local, { recursive: true });
+    convertCheckpoint(local);
+    const pairs = reference('distilbert-qa').flatMap((b) => b.pairs as Array<[string, string]>);
+    expect(pairs.length).toBeGreaterThan(1);
+    const input = `${pairs.map(([question, context]) => JSON.stringify({ question, context })).join('\n')}\n`;
+    const pulled = await run(['predict', '--model', 'bertkit-test/distilbert-qa'], input);
+    const direct = await run(['predict', '--model', local], input);
+    expect([pulled.code, direct.code], pulled.stderr + direct.stderr).toEqual([0, 0]);
+    const answers = jsonLines(pulled.stdout);
+    expect(answers).toEqual(jsonLines(direct.stdout));
+    answers.forEach((a, i) => expect(pairs[i]![1].slice(a.start, a.end)).toBe(a.answer));
   });
 });
