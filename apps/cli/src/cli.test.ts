@@ -63,7 +63,7 @@ describe('help and usage', () => {
     }
     expectUserError(await run(['frobnicate']), /unknown command "frobnicate"/);
     expectUserError(await run(['embed', '--model', TINY, '--poolin', 'cls']), /Unknown option '--poolin'/);
-    expectUserError(await run(['embed', '--model', TINY, '--pooling', 'median']), /--pooling must be one of cls, mean, max, layer-concat; got "median"/);
+    expectUserError(await run(['embed', '--model', TINY, '--pooling', 'median']), /--pooling must be one of cls, mean, max, mean-sqrt-len, weighted-mean, last-token, layer-concat; got "median"/);
   });
 });
 
