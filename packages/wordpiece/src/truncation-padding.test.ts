@@ -69,6 +69,7 @@ describe('truncation of pairs and single texts, with overflow windows', () => {
         let panics = 0;
         let exact = 0;
         let long = 0;
+        let longPairs = 0;
         let windows = 0;
         for (const maxLength of [6, 9, 16, 33]) {
           for (const stride of [0, 1, 3]) {
@@ -78,6 +79,7 @@ describe('truncation of pairs and single texts, with overflow windows', () => {
             const r = await compareAll(oracle, inputs, options);
             exact += r.exact;
             long += r.long;
+            longPairs += r.longPairs;
             expect(r.mismatches.slice(0, 3)).toEqual([]);
             errors += r.errorsAgreed;
             panics += r.panicsRefused;
@@ -88,6 +90,8 @@ describe('truncation of pairs and single texts, with overflow windows', () => {
         expect(windows).toBeGreaterThan(0);
         expect(exact).toBeGreaterThan(1000);
         if (strategy !== 'only_second') expect(long).toBeGreaterThan(200);
+        // Long pairs (where Rust 0.23 exits early) against the written-out expectation of their windows.
+        if (strategy !== 'longest_first') expect(longPairs).toBeGreaterThan(100);
         expect(panics).toBeGreaterThan(0);
         if (strategy === 'longest_first') expect(errors).toBe(0);
         else expect(errors).toBeGreaterThan(0);
