@@ -3,6 +3,7 @@
 import type { Tokenizer as Oracle } from 'tokenizers';
 import { TokenizerError } from '../errors.js';
 import type { PipelineTokenizer } from '../pipeline-tokenizer.js';
+import type { Encoding } from '../pipeline/encoding.js';
 import type { TruncationStrategy } from '../pipeline/truncation.js';
 import { type Mismatch, compareEncoding } from './oracle.js';
 
@@ -75,8 +76,8 @@ export async function compareTruncation(
           r.mismatches.push({ input, field: 'error', ours: String(myError), theirs: 'no error' });
           continue;
         }
-        const side = (e: typeof mine, seq: number) => e!.ids.filter((_, k) => e!.specialTokensMask[k] === 0 && e!.sequenceIds[k] === seq);
-        const all = [mine!, ...mine!.overflowing];
+        const side = (e: Encoding, seq: number) => e.ids.filter((_, k) => e.specialTokensMask[k] === 0 && e.sequenceIds[k] === seq);
+        const all: Encoding[] = [mine!, ...mine!.overflowing];
         const parts = all.map((e) => side(e, cut));
         for (const e of all) {
           // Real tokens only: a tokenizer.json may pad every window to a fixed length.
