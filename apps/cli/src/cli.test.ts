@@ -1,6 +1,6 @@
 // The CLI as a user runs it: a subprocess per command, on shared data and the stand-in models, asserting
 // on outputs, files and exit codes. Needs the build (pnpm test runs it first).
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { LogisticRegression } from '@bertkit/heads';
 import { squadScores } from '@bertkit/trainer';
 import { WordPieceTokenizer } from '@bertkit/wordpiece';
 import { BIN, SHARED } from './testing/paths.js';
+import { expectUserError, jsonLines, runCli } from './testing/run-cli.js';
 import { plantedConll, plantedSentences } from './testing/planted-ner.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -18,26 +19,7 @@ const work = mkdtempSync(join(tmpdir(), 'bertkit-cli-'));
 const env = { ...process.env, BERTKIT_CACHE: join(work, 'cache'), BERTKIT_SHARED: SHARED, HF_ENDPOINT: 'http://127.0.0.1:9', BERTKIT_PROGRESS: '0' };
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function run(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((done) => {
-    const child = execFile(process.execPath, [BIN, ...args], { cwd: work, env: { ...env, ...options.env }, maxBuffer: 1 << 28 }, (error, stdout, stderr) => {
-      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-    child.stdin?.end(options.input ?? '');
-  });
-}
-const jsonLines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
-/** A user error: exit code 1 and exactly one line on stderr. */
-function expectUserError(r: Run, pattern: RegExp): void {
-  expect(r.code, r.stderr).toBe(1);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr).toMatch(pattern);
-}
+const run = (args: string[], options: { input?: string; env?: Record<string, string> } = {}) => runCli(args, { cwd: work, env: { ...env, ...options.env }, input: options.input });
 
 const sst2 = (split: string, n: number) => readFileSync(join(SHARED, 'data/sst2', `${split}.tsv`), 'utf8').split('\n').filter(Boolean).slice(0, n);
 let trainFile: string;

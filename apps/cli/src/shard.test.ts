@@ -1,35 +1,19 @@
 // embed --shard K/N and merge-shards, as subprocesses of the built CLI. The oracle is one unsharded run:
 // four shard processes merged must equal it byte for byte, in every output format.
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseShard, shardPartPath, shardRange } from './shard.js';
-import { BIN, SHARED } from './testing/paths.js';
+import { SHARED } from './testing/paths.js';
+import { expectUserError, runCli } from './testing/run-cli.js';
 
 const MODEL = join(SHARED, 'models', 'tiny-random-bert');
 const work = mkdtempSync(join(tmpdir(), 'bertkit-shard-'));
 const env = { ...process.env, BERTKIT_SHARED: SHARED, BERTKIT_PROGRESS: '0', BERTKIT_CACHE: join(work, 'cache') };
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function run(args: string[], cwd = work): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env, maxBuffer: 1 << 28 }, (error, stdout, stderr) => {
-      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-function expectUserError(r: Run, pattern: RegExp): void {
-  expect(r.code, r.stderr).toBe(1);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr).toMatch(pattern);
-}
+const run = (args: string[], cwd = work) => runCli(args, { cwd, env });
 
 const input = join(work, 'in.tsv');
 beforeAll(() => {

@@ -59,16 +59,8 @@ export interface RandomModel {
   created: boolean;
 }
 
-interface PresetShape {
-  arch: ModelType;
-  hidden: number;
-  layers: number;
-  heads: number;
-  intermediate: number;
-  vocab: number;
-  maxPositions: number;
-  embeddingSize?: number;
-}
+/** A preset fixes the architecture's size; everything else follows from the family (see createRandomModel). */
+type PresetShape = Pick<EncoderShape, 'arch' | 'hidden' | 'layers' | 'heads' | 'intermediate' | 'vocab' | 'maxPositions'> & { embeddingSize?: number };
 
 /**
  * Shapes of the released base models (random weights): `base` is distilbert-base-uncased (66M parameters),
