@@ -15,17 +15,26 @@ export interface SessionOptions {
 
 export interface StepResult {
   loss: number;
+  /** Layout as the graph's logits output (see buildTrainingGraph); QA: [B, T, 2], start and end interleaved. */
   logits: Float32Array;
+}
+
+export interface EvalResult extends StepResult {
+  /** QA only: the start and end logits [B, T], split out of `logits`. */
+  startLogits?: Float32Array;
+  endLogits?: Float32Array;
 }
 
 /**
  * Runs a training graph: parameters and gradients live in JS-owned Float32Arrays, wrapped once as
- * tensors (the optimizer updates them in place), and each run writes every gradient buffer.
+ * tensors (the optimizer updates them in place), and each run writes every gradient buffer. A
+ * forward-only graph (`gradients: false`) has no gradient buffers and only serves `evaluate`.
  */
 export class TrainingSession {
   private readonly paramFeeds: Record<string, ort.Tensor> = {};
   private readonly gradFetches: Record<string, ort.Tensor> = {};
   readonly gradients = new Map<string, Float32Array>();
+  private readonly evalRates: Record<string, ort.Tensor>;
 
   private constructor(
     readonly graph: TrainingGraph,
@@ -37,10 +46,13 @@ export class TrainingSession {
     const rate = (r: number) => new ort.Tensor('float32', Float32Array.of(dropoutOn ? r : 0), []);
     this.paramFeeds[HIDDEN_DROPOUT] = rate(spec.hiddenDropout);
     this.paramFeeds[ATTENTION_DROPOUT] = rate(spec.attentionDropout);
-    this.paramFeeds[CLASSIFIER_DROPOUT] = rate(spec.classifierDropout);
+    this.paramFeeds[CLASSIFIER_DROPOUT] = rate(graph.headDropout);
+    const zero = new ort.Tensor('float32', Float32Array.of(0), []);
+    this.evalRates = { [HIDDEN_DROPOUT]: zero, [ATTENTION_DROPOUT]: zero, [CLASSIFIER_DROPOUT]: zero };
     for (const p of graph.parameters) {
       const data = parameters.get(p.name)!;
       this.paramFeeds[p.name] = new ort.Tensor('float32', data, p.shape);
+      if (!graph.gradients) continue;
       const grad = new Float32Array(data.length);
       this.gradients.set(p.name, grad);
       if (graph.graphGradients.includes(p.name)) this.gradFetches[gradName(p.name)] = new ort.Tensor('float32', grad, p.shape);
@@ -57,14 +69,49 @@ export class TrainingSession {
       ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
       graphOptimizationLevel: 'all',
     });
-    for (const r of [graph.spec.hiddenDropout, graph.spec.attentionDropout, graph.spec.classifierDropout]) {
+    for (const r of [graph.spec.hiddenDropout, graph.spec.attentionDropout, graph.headDropout]) {
       if (!(r >= 0 && r < 1)) throw new FinetuneError('E_INVALID_OPTION', `dropout rates must be in [0, 1), got ${r}`);
     }
     return new TrainingSession(graph, session, parameters, options.dropout ?? true);
   }
 
-  /** Forward + backward on one batch: returns loss and logits, fills `gradients`. */
+  /** Forward + backward on one batch (training graphs): returns loss and logits, fills `gradients`. */
   async computeGradients(batch: TrainBatch): Promise<StepResult> {
+    if (!this.graph.gradients) throw new FinetuneError('E_INVALID_OPTION', 'computeGradients needs a training graph; this one is forward-only (gradients: false)');
+    const { feeds, typeIds } = this.feeds(batch);
+    const result = await this.run(batch, feeds, { ...this.gradFetches, loss: null, logits: null, [EMBEDDING_GRAD]: null });
+    for (const name of this.graph.graphGradients) {
+      // Preallocated outputs are written in place; copy if this onnxruntime build returned its own buffer.
+      const out = result[gradName(name)]!.data as Float32Array;
+      const mine = this.gradients.get(name)!;
+      if (out !== mine && out.buffer !== mine.buffer) mine.set(out);
+    }
+    this.completeTableGradients(result[EMBEDDING_GRAD]!.data as Float32Array, batch, typeIds);
+    return { loss: (result.loss!.data as Float32Array)[0]!, logits: result.logits!.data as Float32Array };
+  }
+
+  /**
+   * Loss and logits with dropout off, gradients untouched; on a training or a forward-only graph (the
+   * latter skips the backward's cost).
+   */
+  async evaluate(batch: TrainBatch): Promise<EvalResult> {
+    const { feeds } = this.feeds(batch);
+    const result = await this.run(batch, { ...feeds, ...this.evalRates }, { loss: null, logits: null });
+    const logits = result.logits!.data as Float32Array;
+    const out: EvalResult = { loss: (result.loss!.data as Float32Array)[0]!, logits };
+    if (this.graph.task === 'question-answering') {
+      const n = logits.length / 2;
+      out.startLogits = new Float32Array(n);
+      out.endLogits = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        out.startLogits[i] = logits[2 * i]!;
+        out.endLogits[i] = logits[2 * i + 1]!;
+      }
+    }
+    return out;
+  }
+
+  private feeds(batch: TrainBatch): { feeds: Record<string, ort.Tensor>; typeIds: BigInt64Array } {
     const { batchSize: bs, seqLength: t } = batch;
     const dims = [bs, t];
     if (t > this.graph.spec.maxPositions) throw new FinetuneError('E_SHAPE', `batch of ${t} tokens per row: the model has ${this.graph.spec.maxPositions} positions`);
@@ -74,13 +121,17 @@ export class TrainingSession {
       input_ids: new ort.Tensor('int64', batch.inputIds, dims),
       attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
     };
-    const tables = this.graph.tables;
     const typeIds = batch.tokenTypeIds ?? new BigInt64Array(bs * t);
-    if (tables.tokenType) feeds.token_type_ids = new ort.Tensor('int64', typeIds, dims);
-    if (this.graph.task === 'masked-lm') {
+    if (this.graph.tables.tokenType) feeds.token_type_ids = new ort.Tensor('int64', typeIds, dims);
+    const { task, problemType, numLabels } = this.graph;
+    const sized = <T extends { length: number }>(name: string, data: T | undefined, n: number, what: string): T => {
+      if (data?.length !== n) throw new FinetuneError('E_SHAPE', `${name}: expected ${n} (${what}), got ${data === undefined ? 'none' : data.length}`);
+      return data;
+    };
+    if (task === 'masked-lm') {
       const positions: bigint[] = [];
       const labels: bigint[] = [];
-      batch.labels.forEach((label, i) => {
+      sized('labels', batch.labels, bs * t, 'one per token').forEach((label, i) => {
         if (label !== -100n) {
           positions.push(BigInt(i));
           labels.push(label);
@@ -88,24 +139,25 @@ export class TrainingSession {
       });
       feeds.masked_positions = new ort.Tensor('int64', BigInt64Array.from(positions), [positions.length]);
       feeds.labels = new ort.Tensor('int64', BigInt64Array.from(labels), [labels.length]);
+    } else if (task === 'token-classification') {
+      feeds.labels = new ort.Tensor('int64', sized('labels', batch.labels, bs * t, 'one per token'), [bs * t]);
+    } else if (task === 'question-answering') {
+      feeds.start_positions = new ort.Tensor('int64', sized('startPositions', batch.startPositions, bs, 'one per row'), [bs]);
+      feeds.end_positions = new ort.Tensor('int64', sized('endPositions', batch.endPositions, bs, 'one per row'), [bs]);
+    } else if (problemType === 'single_label_classification') {
+      feeds.labels = new ort.Tensor('int64', sized('labels', batch.labels, bs, 'one per row'), [bs]);
     } else {
-      if (batch.labels.length !== bs) throw new FinetuneError('E_SHAPE', `labels: expected ${bs} (one per row), got ${batch.labels.length}`);
-      feeds.labels = new ort.Tensor('int64', batch.labels, [bs]);
+      feeds.float_labels = new ort.Tensor('float32', sized('floatLabels', batch.floatLabels, bs * numLabels, `${numLabels} per row`), [bs, numLabels]);
     }
-    let result: ort.InferenceSession.OnnxValueMapType;
+    return { feeds, typeIds };
+  }
+
+  private async run(batch: TrainBatch, feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor | null>): Promise<ort.InferenceSession.OnnxValueMapType> {
     try {
-      result = await this.session.run(feeds, { ...this.gradFetches, loss: null, logits: null, [EMBEDDING_GRAD]: null } as unknown as ort.InferenceSession.FetchesType);
+      return await this.session.run(feeds, fetches as unknown as ort.InferenceSession.FetchesType);
     } catch (cause) {
-      throw new FinetuneError('E_RUNTIME', `training step on a [${bs}, ${t}] batch failed: ${(cause as Error).message}`, { cause });
+      throw new FinetuneError('E_RUNTIME', `${this.graph.task} step on a [${batch.batchSize}, ${batch.seqLength}] batch failed: ${(cause as Error).message}`, { cause });
     }
-    for (const name of this.graph.graphGradients) {
-      // Preallocated outputs are written in place; copy if this onnxruntime build returned its own buffer.
-      const out = result[gradName(name)]!.data as Float32Array;
-      const mine = this.gradients.get(name)!;
-      if (out !== mine && out.buffer !== mine.buffer) mine.set(out);
-    }
-    this.completeTableGradients(result[EMBEDDING_GRAD]!.data as Float32Array, batch, typeIds);
-    return { loss: (result.loss!.data as Float32Array)[0]!, logits: result.logits!.data as Float32Array };
   }
 
   /** Embedding backward: the graph's d(embedding sum) scattered into the word, position and type tables. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
 
 export type TrainableType = 'distilbert' | 'bert';
-export type TrainTask = 'sequence-classification' | 'masked-lm';
+export type TrainTask = 'sequence-classification' | 'token-classification' | 'question-answering' | 'masked-lm';
 
 /** The shape of a post-LayerNorm BERT-family encoder, enough to name and size every parameter. */
 export interface EncoderSpec {
@@ -21,6 +21,8 @@ export interface EncoderSpec {
   hiddenDropout: number;
   attentionDropout: number;
   classifierDropout: number;
+  /** DistilBERT's qa_dropout (default 0.1); BERT's QA head has no dropout. */
+  qaDropout?: number;
 }
 
 export type Pair = readonly [weight: string, bias: string];
@@ -90,16 +92,55 @@ export function encoderNames(spec: EncoderSpec): EncoderNames {
   };
 }
 
-/** Head parameter names per family and task. */
-export function headNames(spec: EncoderSpec, task: TrainTask): { dense: Pair; norm?: Pair; out: Pair | readonly [tied: null, bias: string] } {
-  if (task === 'sequence-classification') {
-    return spec.modelType === 'distilbert'
-      ? { dense: pair('pre_classifier'), out: pair('classifier') }
-      : { dense: pair('bert.pooler.dense'), out: pair('classifier') };
+export interface HeadNames {
+  /** The dense layer before the output (sequence classification, masked LM); absent for token classification and QA. */
+  dense?: Pair;
+  norm?: Pair;
+  out: Pair | readonly [tied: null, bias: string];
+}
+
+/**
+ * Head parameter names per family and task, as transformers' *For<Task> classes name them (token
+ * classification and QA heads sit on the bare encoder: no pooler, no prefix).
+ */
+export function headNames(spec: EncoderSpec, task: TrainTask): HeadNames {
+  switch (task) {
+    case 'sequence-classification':
+      return spec.modelType === 'distilbert'
+        ? { dense: pair('pre_classifier'), out: pair('classifier') }
+        : { dense: pair('bert.pooler.dense'), out: pair('classifier') };
+    case 'token-classification':
+      return { out: pair('classifier') };
+    case 'question-answering':
+      return { out: pair('qa_outputs') };
+    case 'masked-lm':
+      return spec.modelType === 'distilbert'
+        ? { dense: pair('vocab_transform'), norm: pair('vocab_layer_norm'), out: [null, 'vocab_projector.bias'] }
+        : { dense: pair('cls.predictions.transform.dense'), norm: pair('cls.predictions.transform.LayerNorm'), out: [null, 'cls.predictions.bias'] };
   }
-  return spec.modelType === 'distilbert'
-    ? { dense: pair('vocab_transform'), norm: pair('vocab_layer_norm'), out: [null, 'vocab_projector.bias'] }
-    : { dense: pair('cls.predictions.transform.dense'), norm: pair('cls.predictions.transform.LayerNorm'), out: [null, 'cls.predictions.bias'] };
+}
+
+/** Width of the head's output: the labels, 2 for QA (start, end), the vocabulary for masked LM. */
+export function headWidth(spec: EncoderSpec, task: TrainTask, numLabels: number): number {
+  return task === 'question-answering' ? 2 : task === 'masked-lm' ? spec.vocabSize : numLabels;
+}
+
+/**
+ * The dropout rate transformers applies right before the head's output layer, in training mode (the
+ * session feeds it as CLASSIFIER_DROPOUT): DistilBERT seq_classif_dropout / dropout / qa_dropout, BERT
+ * classifier_dropout ?? hidden_dropout_prob; 0 where the head has none (BERT QA, masked LM).
+ */
+export function headDropout(spec: EncoderSpec, task: TrainTask): number {
+  switch (task) {
+    case 'sequence-classification':
+      return spec.classifierDropout;
+    case 'token-classification':
+      return spec.modelType === 'distilbert' ? spec.hiddenDropout : spec.classifierDropout;
+    case 'question-answering':
+      return spec.modelType === 'distilbert' ? (spec.qaDropout ?? 0.1) : 0;
+    case 'masked-lm':
+      return 0;
+  }
 }
 
 /** Every trainable parameter with its shape, in a stable order (encoder first, then the head). */
@@ -125,10 +166,10 @@ export function parameterShapes(spec: EncoderSpec, task: TrainTask, numLabels = 
     addPair(l.outputNorm, h, null);
   }
   const head = headNames(spec, task);
-  addPair(head.dense, h, h);
+  if (head.dense) addPair(head.dense, h, h);
   if (head.norm) addPair(head.norm, h, null);
   if (head.out[0] === null) add(head.out[1], [spec.vocabSize]);
-  else addPair(head.out as Pair, numLabels, h);
+  else addPair(head.out as Pair, headWidth(spec, task, numLabels), h);
   return out;
 }
 
@@ -157,7 +198,7 @@ export function specFromConfig(config: Record<string, unknown>, where = 'config'
     return {
       modelType: 'distilbert', vocabSize: num('vocab_size'), hidden: num('dim'), layers: num('n_layers'), heads: num('n_heads'), intermediate: num('hidden_dim'),
       maxPositions: num('max_position_embeddings'), typeVocabSize: 0, layerNormEps: 1e-12,
-      hiddenDropout: num('dropout', 0.1), attentionDropout: num('attention_dropout', 0.1), classifierDropout: num('seq_classif_dropout', 0.2),
+      hiddenDropout: num('dropout', 0.1), attentionDropout: num('attention_dropout', 0.1), classifierDropout: num('seq_classif_dropout', 0.2), qaDropout: num('qa_dropout', 0.1),
     };
   }
   if (type === 'bert') {

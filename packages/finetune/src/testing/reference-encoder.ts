@@ -1,13 +1,14 @@
 import type { TrainBatch } from '../batch.js';
 import type { EncoderSpec } from '../model/model-spec.js';
 import { encoderNames, headNames } from '../model/model-spec.js';
-import { attentionRef, crossEntropyRef, geluRef, layerNormRef, linearRef } from './reference-ops.js';
+import { attentionRef, crossEntropyRef, geluRef, layerNormRef, linearRef, reluRef, tanhRef } from './reference-ops.js';
+import { bceRef, mseRef, spanLossRef } from './reference-losses.js';
+import type { ProblemType } from '../run/types.js';
 
-/**
- * The masked-LM loss of a DistilBERT/BERT in float64, composed from the independent reference ops
- * (no graph code): the oracle for whole-model finite differences.
- */
-export function mlmLossRef(spec: EncoderSpec, params: ReadonlyMap<string, ArrayLike<number>>, batch: TrainBatch): number {
+type Params = ReadonlyMap<string, ArrayLike<number>>;
+
+/** The last hidden state [B·T, H] of a DistilBERT/BERT in float64 (eval mode), from the reference ops only. */
+export function encoderHiddenRef(spec: EncoderSpec, params: Params, batch: TrainBatch): Float64Array {
   const p = (name: string) => params.get(name)!;
   const names = encoderNames(spec);
   const { batchSize: bs, seqLength: t } = batch;
@@ -32,6 +33,18 @@ export function mlmLossRef(spec: EncoderSpec, params: ReadonlyMap<string, ArrayL
     const ff = lin(geluRef(lin(x1, L.ffIn, h, spec.intermediate)), L.ffOut, spec.intermediate, h);
     x = layerNormRef(add(ff, x1), p(L.outputNorm[0]), p(L.outputNorm[1]), h, spec.layerNormEps);
   }
+  return x;
+}
+
+/**
+ * The masked-LM loss of a DistilBERT/BERT in float64, composed from the independent reference ops
+ * (no graph code): the oracle for whole-model finite differences.
+ */
+export function mlmLossRef(spec: EncoderSpec, params: Params, batch: TrainBatch): number {
+  const p = (name: string) => params.get(name)!;
+  const names = encoderNames(spec);
+  const h = spec.hidden;
+  const x = encoderHiddenRef(spec, params, batch);
   const rows: number[] = [];
   const labels: number[] = [];
   batch.labels.forEach((label, i) => {
@@ -44,8 +57,43 @@ export function mlmLossRef(spec: EncoderSpec, params: ReadonlyMap<string, ArrayL
   const picked = new Float64Array(m * h);
   rows.forEach((r, i) => picked.set(x.subarray(r * h, (r + 1) * h), i * h));
   const head = headNames(spec, 'masked-lm');
-  const dense = linearRef(picked, p(head.dense[0]), p(head.dense[1]), m, h, h);
+  const dense = linearRef(picked, p(head.dense![0]), p(head.dense![1]), m, h, h);
   const normed = layerNormRef(geluRef(dense), p(head.norm![0]), p(head.norm![1]), h, spec.layerNormEps);
   const logits = linearRef(normed, p(names.word), p(head.out[1]), m, h, spec.vocabSize);
   return crossEntropyRef(logits, labels, spec.vocabSize);
+}
+
+/**
+ * The loss of transformers' *ForSequenceClassification / *ForTokenClassification / *ForQuestionAnswering
+ * (eval mode) in float64, written from their definitions with the reference ops.
+ */
+export function taskLossRef(
+  spec: EncoderSpec,
+  task: 'sequence-classification' | 'token-classification' | 'question-answering',
+  params: Params,
+  batch: TrainBatch,
+  options: { numLabels: number; problemType?: ProblemType },
+): number {
+  const p = (name: string) => params.get(name)!;
+  const { batchSize: bs, seqLength: t } = batch;
+  const h = spec.hidden;
+  const x = encoderHiddenRef(spec, params, batch);
+  const c = options.numLabels;
+  if (task === 'sequence-classification') {
+    const first = new Float64Array(bs * h);
+    for (let r = 0; r < bs; r++) first.set(x.subarray(r * t * h, r * t * h + h), r * h);
+    const isDistil = spec.modelType === 'distilbert';
+    const dense = linearRef(first, p(isDistil ? 'pre_classifier.weight' : 'bert.pooler.dense.weight'), p(isDistil ? 'pre_classifier.bias' : 'bert.pooler.dense.bias'), bs, h, h);
+    const logits = linearRef(isDistil ? reluRef(dense) : tanhRef(dense), p('classifier.weight'), p('classifier.bias'), bs, h, c);
+    if (options.problemType === 'multi_label_classification') return bceRef(logits, batch.floatLabels!);
+    if (options.problemType === 'regression') return mseRef(logits, batch.floatLabels!);
+    return crossEntropyRef(logits, Array.from(batch.labels, Number), c);
+  }
+  if (task === 'token-classification') {
+    return crossEntropyRef(linearRef(x, p('classifier.weight'), p('classifier.bias'), bs * t, h, c), Array.from(batch.labels, Number), c);
+  }
+  const logits = linearRef(x, p('qa_outputs.weight'), p('qa_outputs.bias'), bs * t, h, 2);
+  const start = Float64Array.from({ length: bs * t }, (_, i) => logits[2 * i]!);
+  const end = Float64Array.from({ length: bs * t }, (_, i) => logits[2 * i + 1]!);
+  return spanLossRef(start, end, Array.from(batch.startPositions!, Number), Array.from(batch.endPositions!, Number), t);
 }
