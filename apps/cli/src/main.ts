@@ -3,8 +3,11 @@ import { CONVERT_USAGE, QUANTIZE_USAGE, RANDOM_MODEL_USAGE, convertCommand, quan
 import { DEMO_USAGE, demoCommand } from './demo-command.js';
 import { EMBED_USAGE, embedCommand } from './embed-command.js';
 import { EVAL_USAGE, evalCommand } from './eval-command.js';
+import { FINETUNE_USAGE, finetuneCommand } from './finetune-command.js';
+import { InterruptedError, installInterruptHandlers } from './interrupt.js';
 import { MERGE_SHARDS_USAGE, mergeShardsCommand } from './merge-shards-command.js';
 import { PREDICT_USAGE, predictCommand } from './predict-command.js';
+import { PRETRAIN_USAGE, pretrainCommand } from './pretrain-command.js';
 import { PULL_USAGE, pullCommand } from './pull-command.js';
 import { SERVE_USAGE, serveCommand } from './serve/serve-command.js';
 import { removePartialOutputs } from './outputs.js';
@@ -20,6 +23,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => void | Promise<void>; 
   embed: { run: embedCommand, usage: EMBED_USAGE, summary: 'sentence vectors to .npy, .f32 or JSON lines (--shard K/N: one slice)' },
   'merge-shards': { run: mergeShardsCommand, usage: MERGE_SHARDS_USAGE, summary: 'join the parts of "embed --shard" runs in input order' },
   train: { run: trainCommand, usage: TRAIN_USAGE, summary: 'fit a head (classify, ner, qa) and save a bundle' },
+  finetune: { run: finetuneCommand, usage: FINETUNE_USAGE, summary: 'fine-tune the encoder with a task head (classify, ner, qa) into a model directory' },
+  pretrain: { run: pretrainCommand, usage: PRETRAIN_USAGE, summary: 'masked-LM pretraining on a text corpus into a *ForMaskedLM directory' },
   eval: { run: evalCommand, usage: EVAL_USAGE, summary: 'score a bundle on labelled data' },
   predict: { run: predictCommand, usage: PREDICT_USAGE, summary: 'labels, entities or answers as JSON lines' },
   serve: { run: serveCommand, usage: SERVE_USAGE, summary: 'HTTP inference server with dynamic batching (TEI / OpenAI routes)' },
@@ -61,17 +66,17 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   process.exit(0);
 });
 
-// Ctrl-C / SIGTERM: no partial output may stay behind looking complete.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    removePartialOutputs();
-    process.stderr.write(`\nbertkit: interrupted (${signal}); no partial output was kept\n`);
-    process.exit(130);
-  });
-}
+// Ctrl-C / SIGTERM: no partial output may stay behind looking complete; training commands claim the
+// first signal to save a checkpoint (interrupt.ts).
+installInterruptHandlers();
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   removePartialOutputs();
+  if (error instanceof InterruptedError) {
+    process.stderr.write(`bertkit: ${error.message}\n`);
+    process.exitCode = 130;
+    return;
+  }
   if (isUserError(error)) {
     process.stderr.write(`bertkit: ${error.message.split('\n')[0]}\n`);
     process.exitCode = 1;
