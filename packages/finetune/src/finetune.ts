@@ -62,9 +62,7 @@ export async function finetune(session: TrainingSession, examples: readonly Exam
   let micro = 0;
   const collate = options.collate ?? ((b: TrainBatch) => b);
   for (let epoch = 0; epoch < epochs; epoch++) {
-    const batches = groupByLength
-      ? lengthGroupedBatches(examples.map((e) => e.ids.length), batchSize, seed + epoch)
-      : chunk(permutation(examples.length, new SeededRandom(seed + epoch)), batchSize);
+    const batches = epochBatches(examples.map((e) => e.ids.length), batchSize, seed, epoch, groupByLength);
     for (let first = 0; first < batches.length; first += accumulate) {
       const group = batches.slice(first, first + accumulate);
       if (sums !== session.gradients) for (const s of sums.values()) s.fill(0);
@@ -89,6 +87,11 @@ export async function finetune(session: TrainingSession, examples: readonly Exam
     }
   }
   return log;
+}
+
+/** The batches (example indexes) of one epoch: seeded by seed + epoch, length-grouped or a plain shuffle. */
+export function epochBatches(lengths: readonly number[], batchSize: number, seed: number, epoch: number, groupByLength = true): number[][] {
+  return groupByLength ? lengthGroupedBatches(lengths, batchSize, seed + epoch) : chunk(permutation(lengths.length, new SeededRandom(seed + epoch)), batchSize);
 }
 
 function chunk<T>(items: T[], size: number): T[][] {

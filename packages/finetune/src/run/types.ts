@@ -33,7 +33,14 @@ export interface EvalInfo {
   metrics: Record<string, number>;
   /** Whether this evaluation is the best so far (by `metricForBestModel`). */
   best: boolean;
+  /**
+   * The dev predictions in dev order (absent for masked LM): classify single-label the class index, multi-label
+   * 0/1 per class, regression the value; ner the label id at each labelled (non -100) position; qa [start, end].
+   */
+  predictions?: Predictions;
 }
+
+export type Predictions = ReadonlyArray<number | readonly number[]>;
 
 export interface ProgressInfo extends StepInfo {
   /** Real (non-padding) tokens per second since the run (or the resume) started. */
@@ -102,7 +109,9 @@ export interface TrainSummary {
   /** The last evaluation's metrics (dev), or {} without dev. */
   metrics: Record<string, number>;
   /** The kept (best) model's evaluation when dev was given; the output directory holds that model. */
-  best?: { step: number; metrics: Record<string, number> };
+  best?: { step: number; metrics: Record<string, number>; predictions?: Predictions };
+  /** The last evaluation's dev predictions (see EvalInfo.predictions). */
+  predictions?: Predictions;
   /** Mean training loss of the last epoch. */
   trainLoss: number;
   tokensPerSecond: number;

@@ -1,0 +1,96 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { SafetensorsFile } from '@bertkit/onnx-builder';
+import { requireShared } from '@bertkit/shared-data';
+import { describe, expect, it } from 'vitest';
+import { readEncoderSpec } from '../model/model-spec.js';
+import { buildTrainingGraph } from '../model/task-graph.js';
+import { standInDir } from '../testing/reference.js';
+import { TrainingSession } from '../training-session.js';
+import { evaluateExamples } from './evaluate.js';
+import { tempOut, toyExamples } from './testing-data.js';
+import { trainModel } from './train-model.js';
+
+const keysOf = (path: string) => {
+  const f = SafetensorsFile.open(path);
+  try {
+    return f.names().sort();
+  } finally {
+    f.close();
+  }
+};
+const readAll = (path: string) => {
+  const f = SafetensorsFile.open(path);
+  try {
+    return new Map(f.names().map((n) => [n, f.read(n)]));
+  } finally {
+    f.close();
+  }
+};
+const fixture = (name: string) => join(requireShared(), 'models', name, 'model.safetensors');
+
+// transformers' *ForSequenceClassification state dicts, from real fine-tuned checkpoints of the same depth:
+// distilbert-sst2 as it is; BERT = bert-ner (BertForTokenClassification, no pooler) + the pooler.
+const expectedKeys = {
+  distilbert: () => keysOf(fixture('distilbert-sst2')),
+  bert: () => [...keysOf(fixture('bert-ner')), 'bert.pooler.dense.bias', 'bert.pooler.dense.weight'].sort(),
+};
+
+describe.each(['distilbert', 'bert'] as const)('trainModel classify on tiny-random-%s', (family) => {
+  it('writes a Hugging Face directory whose ONNX export gives the logits of the training process', async () => {
+    const out = tempOut(`classify-${family}`);
+    const dev = toyExamples(12, 100);
+    const evals: number[] = [];
+    const summary = await trainModel({
+      model: standInDir(family),
+      task: 'classify',
+      labelNames: ['negative', 'positive'],
+      train: toyExamples(40),
+      dev,
+      out,
+      epochs: 3,
+      batchSize: 8,
+      learningRate: 2e-3,
+      warmupRatio: 0.1,
+      threads: 1,
+      onEvaluate: (e) => void evals.push(e.metrics.accuracy!),
+    });
+    expect(summary.steps).toBe(15);
+    expect(evals).toHaveLength(3);
+    console.log(`${family}: dev accuracy per epoch ${evals.join(', ')}; best ${JSON.stringify(summary.best?.metrics)}; ${summary.tokensPerSecond.toFixed(0)} tokens/s`);
+    expect(keysOf(join(out, 'model.safetensors'))).toEqual(expectedKeys[family]());
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config.architectures).toEqual([family === 'bert' ? 'BertForSequenceClassification' : 'DistilBertForSequenceClassification']);
+    expect(config.id2label).toEqual({ '0': 'negative', '1': 'positive' });
+    expect(config.label2id).toEqual({ negative: 0, positive: 1 });
+    expect(config.problem_type).toBe('single_label_classification');
+    expect(existsSync(join(out, 'vocab.txt'))).toBe(true);
+    const state = JSON.parse(readFileSync(join(out, 'trainer_state.json'), 'utf8')) as { log_history: Array<Record<string, number>>; best_global_step: number };
+    expect(state.log_history.filter((l) => 'eval_accuracy' in l)).toHaveLength(3);
+    expect(state.best_global_step).toBe(summary.best!.step);
+
+    // The training process's own evaluation of the written weights ...
+    const spec = readEncoderSpec(out);
+    const session = await TrainingSession.create(buildTrainingGraph(spec, 'sequence-classification', { numLabels: 2 }), readAll(join(out, 'model.safetensors')), { threads: 1, dropout: false });
+    const mine = await evaluateExamples({ session, task: 'sequence-classification', problemType: 'single_label_classification', numLabels: 2, labelNames: [], batchSize: 8 }, dev);
+    await session.release();
+    expect(mine.predictions).toEqual(summary.best!.predictions);
+    // ... equals the converter's ONNX model of the written directory, example by example.
+    const onnx = await ort.InferenceSession.create(join(out, 'onnx', 'model.onnx'), { intraOpNumThreads: 1 });
+    let worst = 0;
+    for (const [i, e] of dev.entries()) {
+      const dims = [1, e.ids.length];
+      const feeds: Record<string, ort.Tensor> = {
+        input_ids: new ort.Tensor('int64', BigInt64Array.from(e.ids, BigInt), dims),
+        attention_mask: new ort.Tensor('int64', new BigInt64Array(e.ids.length).fill(1n), dims),
+      };
+      if (onnx.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(e.ids.length), dims);
+      const logits = (await onnx.run(feeds)).logits!.data as Float32Array;
+      for (let k = 0; k < 2; k++) worst = Math.max(worst, Math.abs(logits[k]! - mine.logits[i]![k]!));
+    }
+    await onnx.release();
+    console.log(`${family}: ONNX export vs training evaluation, max |logit diff| ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThan(1e-4);
+  }, 60_000);
+});

@@ -1,0 +1,317 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { TrainBatch } from '../batch.js';
+import { maskTokens } from '../data/mlm-collator.js';
+import { FinetuneError } from '../errors.js';
+import { epochBatches } from '../finetune.js';
+import { loadParameters } from '../model/load-parameters.js';
+import type { EncoderSpec } from '../model/model-spec.js';
+import { encoderNames, specFromConfig } from '../model/model-spec.js';
+import { buildTrainingGraph } from '../model/task-graph.js';
+import type { TrainingGraph, TrainingGraphOptions } from '../model/task-graph.js';
+import { AdamW } from '../optim/adamw.js';
+import { clipGradNorm, globalNorm } from '../optim/clip.js';
+import { learningRate } from '../optim/schedule.js';
+import { TrainingSession } from '../training-session.js';
+import { ioError, writeFileAtomic } from './atomic-write.js';
+import type { LogEntry, Position, RunState } from './checkpoint.js';
+import { listCheckpoints, loadCheckpoint, removeStaleTemporaries, saveCheckpoint } from './checkpoint.js';
+import type { EvalSetup } from './evaluate.js';
+import { evaluateExamples, toBatch } from './evaluate.js';
+import { readMlmVocab } from './mlm-vocab.js';
+import { copyTokenizerFiles, exportOnnx, outputConfig, writeModelFiles } from './model-dir-writer.js';
+import { optimizerMoments, restoreOptimizer } from './optimizer-state.js';
+import type { RunOptions } from './resolve-options.js';
+import { resolveOptions } from './resolve-options.js';
+import { reseedModel, seedOffsets } from './reseed.js';
+import type { Predictions, TrainModelOptions, TrainSummary } from './types.js';
+
+const mix = (a: number, b: number) => (Math.imul(a >>> 0, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) >>> 0;
+
+/**
+ * Fine-tunes (or pretrains, task masked-lm) a Hugging Face model directory into `options.out`, as transformers'
+ * Trainer: AdamW with decoupled decay, warmup + schedule, clipping, accumulation, length-grouped seeded batches,
+ * evaluation on dev with best-model keeping and early stopping, atomic checkpoints with exact resume.
+ */
+export async function trainModel(options: TrainModelOptions): Promise<TrainSummary> {
+  const startedAt = performance.now();
+  const run = resolveOptions(options);
+  const modelDir = resolve(options.model);
+  const out = resolve(options.out);
+  const configPath = join(modelDir, 'config.json');
+  const inputConfig = readConfig(configPath);
+  const spec = specFromConfig(inputConfig, configPath);
+  const graphOptions = { numLabels: run.numLabels, problemType: run.problemType };
+  const graph = buildTrainingGraph(spec, run.trainTask, graphOptions);
+  const config = outputConfig(inputConfig, spec, run.trainTask, { problemType: run.problemType, labelNames: run.labelNames });
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (cause) {
+    throw ioError(out, cause, 'creating');
+  }
+  removeStaleTemporaries(out);
+
+  const fingerprint = {
+    model: modelDir,
+    modelType: spec.modelType,
+    task: options.task,
+    problemType: run.problemType,
+    numLabels: run.numLabels,
+    batchSize: run.batchSize,
+    gradientAccumulation: run.accumulate,
+    seed: run.seed,
+    trainSize: options.train.length,
+    groupByLength: run.groupByLength,
+    epochs: run.epochs,
+    maxSteps: run.maxSteps ?? 0,
+    freezeEmbeddings: options.freezeEmbeddings ?? false,
+    freezeLayers: options.freezeLayers ?? 0,
+  };
+  const resumeFrom = resumeDirectory(options.resume, out);
+  let state: RunState;
+  let parameters: Map<string, Float32Array>;
+  let saved: ReturnType<typeof loadCheckpoint> | null = null;
+  if (resumeFrom) {
+    saved = loadCheckpoint(resumeFrom);
+    checkFingerprint(resumeFrom, saved.state.fingerprint, fingerprint);
+    parameters = saved.parameters;
+    state = saved.state;
+  } else {
+    parameters = loadWeights(graph, modelDir, run.seed);
+    const start: Position = { step: 0, epoch: 0, batch: 0, micro: 0 };
+    state = { version: 1, fingerprint, position: start, segment: start, epochLoss: { sum: 0, count: 0 }, best: null, stale: 0, lastMetrics: {}, logHistory: [] };
+  }
+
+  const frozen = frozenNames(spec, options.freezeEmbeddings ?? false, options.freezeLayers ?? 0);
+  const trainable = new Map([...parameters].filter(([name]) => !frozen.has(name)));
+  const optimizer = new AdamW(trainable, { weightDecay: run.weightDecay });
+  if (saved) {
+    const missing = restoreOptimizer(optimizer, saved.moments, state.position.step);
+    if (missing.length > 0) throw new FinetuneError('E_RESUME_MISMATCH', `${resumeFrom}: the checkpoint has no optimizer state for ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}`);
+  }
+
+  const lengths = options.train.map((e) => e.ids.length);
+  const batchesPerEpoch = Math.ceil(options.train.length / run.batchSize);
+  const stepsPerEpoch = Math.ceil(batchesPerEpoch / run.accumulate);
+  const totalSteps = run.maxSteps ?? stepsPerEpoch * run.epochs;
+  const epochsToRun = Math.ceil(totalSteps / stepsPerEpoch);
+  const schedule = { kind: run.schedule, peak: run.learningRate, totalSteps, warmupRatio: run.warmupRatio, ...(run.warmupSteps !== undefined ? { warmupSteps: run.warmupSteps } : {}) };
+  const { collate, devCollate } = masking(run, spec, modelDir, options);
+  const offsets = seedOffsets(graph.model);
+  const threads = options.threads;
+
+  // A session per dropout segment: seeded by (seed, first step of the segment), see reseed.ts.
+  const openSession = (at: number) => TrainingSession.create({ ...graph, model: reseedModel(graph.model, run.seed, at, offsets) }, parameters, { ...(threads ? { threads } : {}), dropout: true });
+  let session = await openSession(state.segment.step);
+  let evalSession: TrainingSession | null = null;
+  const sums = run.accumulate > 1 ? new Map([...trainable].map(([n, p]) => [n, new Float32Array(p.length)])) : null;
+  let batchOrder = epochBatches(lengths, run.batchSize, run.seed, state.position.epoch, run.groupByLength);
+  const pos: Position = { ...state.position };
+  let tokensSeen = 0;
+  let stepsHere = 0;
+  const loopStart = performance.now();
+  let lastPredictions: Predictions | undefined;
+  let stoppedEarly = false;
+
+  const microBatch = (indexes: number[], micro: number): TrainBatch => collate(toBatch(indexes.map((i) => options.train[i]!)), micro);
+  const params = () => graph.parameters.map((p) => ({ name: p.name, shape: p.shape, data: parameters.get(p.name)! }));
+  const checkpoint = async (at: Position, segment: Position): Promise<string> => {
+    const path = saveCheckpoint(out, { state: { ...state, position: at, segment }, parameters: params(), moments: optimizerMoments(optimizer), config }, run.keepCheckpoints);
+    await options.onCheckpoint?.({ step: at.step, path });
+    return path;
+  };
+  const newSegment = async () => {
+    await session.release();
+    session = await openSession(pos.step);
+    state.segment = { ...pos };
+  };
+
+  try {
+    // Resuming off a segment boundary (abort, NaN): the generators are advanced by the same passes again.
+    if (state.segment.step !== pos.step || state.segment.batch !== pos.batch) {
+      for (let b = state.segment.batch, micro = state.segment.micro; b < pos.batch; b++, micro++) await session.computeGradients(microBatch(batchOrder[b]!, micro));
+    }
+    const evaluate = async (epochFloat: number): Promise<boolean> => {
+      if (!options.dev || options.dev.length === 0) return false;
+      evalSession ??= await TrainingSession.create(buildTrainingGraph(spec, run.trainTask, { ...graphOptions, gradients: false } as TrainingGraphOptions), parameters, { ...(threads ? { threads } : {}), dropout: false });
+      const setup: EvalSetup = { session: evalSession, task: run.trainTask, problemType: run.problemType, numLabels: run.numLabels, labelNames: run.labelNames, batchSize: run.batchSize, ...(devCollate ? { collate: devCollate } : {}) };
+      const result = await evaluateExamples(setup, options.dev);
+      const value = result.metrics[run.metric];
+      if (value === undefined) throw new FinetuneError('E_INVALID_OPTION', `metricForBestModel ${run.metric} is not one of this task's metrics (${Object.keys(result.metrics).join(', ')})`);
+      const improved = state.best === null || (run.greater ? value > state.best.value : value < state.best.value);
+      const predictions = result.predictions.length > 0 ? (result.predictions as Predictions) : undefined;
+      state.lastMetrics = result.metrics;
+      lastPredictions = predictions;
+      state.logHistory.push({ step: pos.step, epoch: epochFloat, ...Object.fromEntries(Object.entries(result.metrics).map(([k, v]) => [`eval_${k}`, v])) });
+      if (improved) {
+        state.best = { step: pos.step, value, metrics: result.metrics, ...(predictions ? { predictions } : {}) };
+        state.stale = 0;
+        // The output directory always holds the best model so far (no copy of the weights kept in memory).
+        writeModelFiles(out, config, params());
+      } else state.stale++;
+      await options.onEvaluate?.({ epoch: epochFloat, step: pos.step, metrics: result.metrics, best: improved, ...(predictions ? { predictions } : {}) });
+      if (run.patience !== undefined && state.stale >= run.patience) stoppedEarly = true;
+      return true;
+    };
+
+    training: while (pos.step < totalSteps && pos.epoch < epochsToRun) {
+      while (pos.batch < batchOrder.length && pos.step < totalSteps) {
+        if (options.signal?.aborted) {
+          const path = await checkpoint({ ...pos }, state.segment);
+          throw new FinetuneError('E_INTERRUPTED', `interrupted at step ${pos.step}; the run continues from ${path} with resume`);
+        }
+        const before = { ...pos };
+        const group = batchOrder.slice(pos.batch, pos.batch + run.accumulate);
+        if (sums) for (const s of sums.values()) s.fill(0);
+        let loss = 0;
+        for (const indexes of group) {
+          const batch = microBatch(indexes, pos.micro++);
+          const r = await session.computeGradients(batch);
+          loss += r.loss / group.length;
+          for (const i of indexes) tokensSeen += options.train[i]!.ids.length;
+          if (!sums) continue;
+          const w = 1 / group.length;
+          for (const [name, s] of sums) {
+            const g = session.gradients.get(name)!;
+            for (let i = 0; i < g.length; i++) s[i]! += g[i]! * w;
+          }
+        }
+        const grads = sums ?? session.gradients;
+        const trainableGrads = [...trainable.keys()].map((n) => grads.get(n)!);
+        const gradNorm = run.maxGradNorm > 0 ? clipGradNorm(trainableGrads, run.maxGradNorm) : globalNorm(trainableGrads);
+        const lr = learningRate(pos.step, schedule);
+        if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+          const what = Number.isFinite(loss) ? `the gradient norm became ${gradNorm}` : `loss became ${loss}`;
+          const path = await checkpoint(before, state.segment);
+          throw new FinetuneError('E_NON_FINITE', `${what} at step ${pos.step} (learning rate ${lr}); the last good weights are in ${path}`);
+        }
+        optimizer.step(grads, lr);
+        pos.batch += group.length;
+        state.epochLoss.sum += loss;
+        state.epochLoss.count++;
+        const step = pos.step++;
+        stepsHere++;
+        const elapsed = (performance.now() - loopStart) / 1000;
+        const epochFloat = pos.epoch + pos.batch / batchOrder.length;
+        if (step % 50 === 0 || pos.step === totalSteps) state.logHistory.push({ step: pos.step, epoch: epochFloat, loss, learning_rate: lr, grad_norm: gradNorm });
+        await options.onStep?.({ step, totalSteps, epoch: pos.epoch, loss, gradNorm, learningRate: lr, tokensPerSecond: elapsed > 0 ? tokensSeen / elapsed : 0, etaSeconds: (elapsed / stepsHere) * (totalSteps - pos.step) });
+        const epochEnds = pos.batch >= batchOrder.length || pos.step >= totalSteps;
+        if (epochEnds) break; // evaluation and checkpoint at the epoch end below
+        if (run.evalEvery !== undefined && pos.step % run.evalEvery === 0) await evaluate(epochFloat);
+        if (pos.step % run.checkpointEvery === 0 || stoppedEarly) {
+          await checkpoint({ ...pos }, { ...pos });
+          await newSegment();
+        }
+        if (stoppedEarly) break training;
+      }
+      // Epoch end (or the last step): evaluate, then a checkpoint positioned at the next epoch's start.
+      const epochFloat = pos.epoch + pos.batch / batchOrder.length;
+      await evaluate(epochFloat);
+      const finished = pos.batch >= batchOrder.length;
+      if (finished) {
+        pos.epoch++;
+        pos.batch = 0;
+      }
+      if (pos.epoch < epochsToRun && pos.step < totalSteps && !stoppedEarly) {
+        state.epochLoss = { sum: 0, count: 0 };
+        batchOrder = epochBatches(lengths, run.batchSize, run.seed, pos.epoch, run.groupByLength);
+      }
+      await checkpoint({ ...pos }, { ...pos });
+      if (stoppedEarly) break;
+      await newSegment();
+    }
+  } finally {
+    await session.release();
+    await (evalSession as TrainingSession | null)?.release();
+  }
+
+  // Without dev the last weights are the model; with dev the best evaluation already wrote them.
+  if (state.best === null) writeModelFiles(out, config, params());
+  copyTokenizerFiles(modelDir, out);
+  exportOnnx(out);
+  writeFileAtomic(join(out, 'trainer_state.json'), `${JSON.stringify(trainerState(state, totalSteps, run), null, 2)}\n`);
+  const seconds = (performance.now() - startedAt) / 1000;
+  const loopSeconds = (performance.now() - loopStart) / 1000;
+  return {
+    out,
+    task: options.task,
+    steps: pos.step,
+    epochs: pos.epoch,
+    metrics: state.lastMetrics,
+    ...(state.best ? { best: { step: state.best.step, metrics: state.best.metrics, ...(state.best.predictions ? { predictions: state.best.predictions as Predictions } : {}) } } : {}),
+    ...(lastPredictions ? { predictions: lastPredictions } : {}),
+    trainLoss: state.epochLoss.count === 0 ? 0 : state.epochLoss.sum / state.epochLoss.count,
+    tokensPerSecond: loopSeconds > 0 ? tokensSeen / loopSeconds : 0,
+    seconds,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...(stoppedEarly ? { stoppedEarly: true } : {}),
+  };
+}
+
+function readConfig(path: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (cause) {
+    throw new FinetuneError('E_INVALID_OPTION', `${path}: cannot read config.json (${(cause as Error).message})`, { cause });
+  }
+}
+
+function loadWeights(graph: TrainingGraph, dir: string, seed: number): Map<string, Float32Array> {
+  const path = join(dir, 'model.safetensors');
+  if (existsSync(path)) return loadParameters(graph, path, { seed }).parameters;
+  const other = ['model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'].find((f) => existsSync(join(dir, f)));
+  throw new FinetuneError('E_UNSUPPORTED_MODEL', other ? `${join(dir, other)}: training reads model.safetensors only; convert the weights to a single model.safetensors first` : `${path}: no model.safetensors in the model directory`);
+}
+
+function resumeDirectory(resume: string | boolean | undefined, out: string): string | null {
+  if (resume === undefined || resume === false) return null;
+  if (typeof resume === 'string') return resolve(resume);
+  const newest = listCheckpoints(out).at(-1);
+  if (!newest) throw new FinetuneError('E_INVALID_OPTION', `${out}: no checkpoint to resume from`);
+  return newest.path;
+}
+
+function checkFingerprint(dir: string, saved: RunState['fingerprint'], now: RunState['fingerprint']): void {
+  for (const [key, value] of Object.entries(now)) {
+    if (saved[key] !== value) throw new FinetuneError('E_RESUME_MISMATCH', `${dir}: cannot resume: the checkpoint was made with ${key} ${JSON.stringify(saved[key])}, this run has ${JSON.stringify(value)}`);
+  }
+}
+
+/** Parameters of the frozen embeddings (tables + their LayerNorm) and of the first k layers. */
+function frozenNames(spec: EncoderSpec, embeddings: boolean, layers: number): Set<string> {
+  if (!Number.isInteger(layers) || layers < 0 || layers > spec.layers) throw new FinetuneError('E_INVALID_OPTION', `freezeLayers must be 0..${spec.layers}, got ${layers}`);
+  const n = encoderNames(spec);
+  const names = new Set<string>();
+  if (embeddings) for (const x of [n.word, n.position, n.tokenType, ...n.embeddingNorm]) if (x) names.add(x);
+  for (let i = 0; i < layers; i++) for (const pair of Object.values(n.layer(i))) for (const x of pair) names.add(x);
+  return names;
+}
+
+function masking(run: RunOptions, spec: EncoderSpec, modelDir: string, options: TrainModelOptions): { collate: (b: TrainBatch, micro: number) => TrainBatch; devCollate?: (b: TrainBatch, index: number) => TrainBatch } {
+  if (run.trainTask !== 'masked-lm') return { collate: (b) => b };
+  const vocab = readMlmVocab(modelDir);
+  const base = {
+    vocabSize: spec.vocabSize,
+    maskTokenId: vocab.maskTokenId,
+    specialIds: vocab.specialIds,
+    probability: options.mlm?.probability ?? 0.15,
+    ...(options.mlm?.wholeWord ? { isContinuation: vocab.isContinuation } : {}),
+  };
+  return {
+    collate: (b, micro) => maskTokens(b, { ...base, seed: mix(run.seed, micro) }),
+    devCollate: (b, index) => maskTokens(b, { ...base, seed: mix(run.seed ^ 0x5eed, index) }),
+  };
+}
+
+function trainerState(state: RunState, totalSteps: number, run: RunOptions): Record<string, unknown> {
+  return {
+    global_step: state.position.step,
+    max_steps: totalSteps,
+    num_train_epochs: run.epochs,
+    train_batch_size: run.batchSize,
+    best_metric: state.best?.value ?? null,
+    best_global_step: state.best?.step ?? null,
+    metric_for_best_model: run.metric,
+    log_history: state.logHistory satisfies LogEntry[],
+  };
+}
