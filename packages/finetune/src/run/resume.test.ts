@@ -1,0 +1,86 @@
+import { cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readEncoderSpec } from '../model/model-spec.js';
+import { standInDir } from '../testing/reference.js';
+import { listCheckpoints } from './checkpoint.js';
+import { tempOut, toyExamples } from './testing-data.js';
+import { trainModel } from './train-model.js';
+import type { TrainModelOptions } from './types.js';
+
+const train = toyExamples(40);
+
+function options(family: 'distilbert' | 'bert', out: string, extra: Partial<TrainModelOptions> = {}): TrainModelOptions {
+  return {
+    model: standInDir(family),
+    task: 'classify',
+    labelNames: ['a', 'b'],
+    train,
+    out,
+    epochs: 2,
+    batchSize: 8,
+    learningRate: 5e-3,
+    warmupSteps: 2,
+    checkpointEvery: 3,
+    keepCheckpoints: 10,
+    threads: 1,
+    ...extra,
+  };
+}
+
+const weights = (out: string) => readFileSync(join(out, 'model.safetensors'));
+
+describe.each(['distilbert', 'bert'] as const)('exact resume (%s, dropout on)', (family) => {
+  it('an interrupted run resumed from any checkpoint ends with the bytes of an uninterrupted run', async () => {
+    const spec = readEncoderSpec(standInDir(family));
+    expect(Math.min(spec.hiddenDropout, spec.attentionDropout)).toBeGreaterThan(0);
+    const whole = tempOut('whole');
+    const summary = await trainModel(options(family, whole));
+    expect(summary.steps).toBe(10);
+    const reference = weights(whole);
+
+    // Same data, another seed: different dropout masks and batches, different weights (the comparison can fail).
+    const other = tempOut('seed');
+    await trainModel(options(family, other, { seed: 7 }));
+    expect(weights(other).equals(reference)).toBe(false);
+
+    // Abort after step index 6 (7 steps done): checkpoints at 3 and 6 (periodic), 5 (epoch end), 7 (abort).
+    const cut = tempOut('cut');
+    const controller = new AbortController();
+    await expect(trainModel(options(family, cut, { signal: controller.signal, onStep: (s) => void (s.step === 6 && controller.abort()) }))).rejects.toMatchObject({
+      code: 'E_INTERRUPTED',
+      message: expect.stringMatching(/interrupted at step 7; .*checkpoint-7/),
+    });
+    expect(listCheckpoints(cut).map((c) => c.step)).toEqual([3, 5, 6, 7]);
+    for (const from of [7, 6, 5, 3]) {
+      // Each resume in its own copy (as a SIGKILL'd run resumes from its last periodic checkpoint, Ctrl-C from 7).
+      const copy = join(tempOut(`resume-${from}`), 'out');
+      cpSync(cut, copy, { recursive: true });
+      const resumed = await trainModel(options(family, copy, { resume: join(copy, `checkpoint-${from}`) }));
+      expect(resumed.steps, `resumed from ${from}`).toBe(10);
+      expect(weights(copy).equals(reference), `resumed from checkpoint-${from}`).toBe(true);
+    }
+    // resume: true takes the newest checkpoint.
+    const latest = await trainModel(options(family, cut, { resume: true }));
+    expect(latest.steps).toBe(10);
+    expect(weights(cut).equals(reference)).toBe(true);
+  }, 120_000);
+});
+
+describe('resume checks', () => {
+  it('refuses a checkpoint made with other options, in one line naming the option', async () => {
+    const out = tempOut('mismatch');
+    await trainModel(options('distilbert', out, { epochs: 1 }));
+    for (const [extra, pattern] of [
+      [{ batchSize: 4 }, /batchSize 8, this run has 4/],
+      [{ seed: 1 }, /seed 42, this run has 1/],
+      [{ train: toyExamples(39) }, /trainSize 40, this run has 39/],
+      [{ model: standInDir('bert') }, /model .*tiny-random-distilbert.*tiny-random-bert/],
+    ] as const) {
+      const err = await trainModel(options('distilbert', out, { epochs: 1, resume: true, ...extra })).catch((e: unknown) => e as Error & { code: string });
+      expect(err).toMatchObject({ code: 'E_RESUME_MISMATCH', message: expect.stringMatching(pattern) });
+      expect(err.message).not.toContain('\n');
+    }
+    await expect(trainModel(options('distilbert', tempOut('none'), { resume: true }))).rejects.toMatchObject({ code: 'E_INVALID_OPTION', message: expect.stringMatching(/no checkpoint to resume from/) });
+  }, 60_000);
+});
