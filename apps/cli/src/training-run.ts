@@ -181,13 +181,13 @@ export async function runTraining(options: TrainModelOptions, r: Reporting): Pro
     lastDraw = now;
     drawn = true;
     const eta = Number.isFinite(info.etaSeconds) ? `, ETA ${formatSeconds(info.etaSeconds)}` : '';
-    process.stderr.write(`\repoch ${fmt(info.epoch)} step ${info.step + 1}/${info.totalSteps} loss ${info.loss.toFixed(4)} lr ${info.learningRate.toExponential(2)} ${info.tokensPerSecond.toFixed(0)} tokens/s${eta}   `);
+    process.stderr.write(`\repoch ${info.epoch + 1} step ${info.step + 1}/${info.totalSteps} loss ${info.loss.toFixed(4)} lr ${info.learningRate.toExponential(2)} ${info.tokensPerSecond.toFixed(0)} tokens/s${eta}   `);
   };
   const onEvaluate = (info: EvalInfo) => {
     if (r.quiet) return;
     endLine();
     if (mode === 'json') process.stderr.write(`${JSON.stringify({ evaluation: { epoch: info.epoch, step: info.step, metrics: info.metrics, best: info.best } })}\n`);
-    else process.stderr.write(`eval epoch ${fmt(info.epoch)} step ${info.step}: ${metricText(info.metrics)}${info.best ? ' (best so far)' : ''}\n`);
+    else process.stderr.write(`eval epoch ${info.epoch.toFixed(2)} step ${info.step}: ${metricText(info.metrics)}${info.best ? ' (best so far)' : ''}\n`);
   };
   let summary: TrainSummary;
   try {
