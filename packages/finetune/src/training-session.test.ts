@@ -18,3 +18,24 @@ describe('TrainingSession input checks', () => {
     await session.release();
   });
 });
+
+describe('TrainingSession targets per task', () => {
+  it('names the missing or mis-sized targets of QA, token classification and float-label graphs', async () => {
+    const spec = readEncoderSpec(standInDir('bert'));
+    const params = (g: ReturnType<typeof buildTrainingGraph>) => new Map(g.parameters.map((p) => [p.name, new Float32Array(p.shape.reduce((a, c) => a * c, 1))]));
+    const base = { batchSize: 2, seqLength: 3, inputIds: new BigInt64Array(6).fill(101n), attentionMask: new BigInt64Array(6).fill(1n), labels: new BigInt64Array(0) };
+    const qa = buildTrainingGraph(spec, 'question-answering', { gradients: false });
+    const token = buildTrainingGraph(spec, 'token-classification', { numLabels: 3, gradients: false });
+    const multi = buildTrainingGraph(spec, 'sequence-classification', { numLabels: 3, problemType: 'multi_label_classification', gradients: false });
+    const sessions = await Promise.all([qa, token, multi].map((g) => TrainingSession.create(g, params(g), { threads: 1 })));
+    const [qaS, tokenS, multiS] = sessions as [TrainingSession, TrainingSession, TrainingSession];
+    await expect(qaS.evaluate(base)).rejects.toThrow(/startPositions: expected 2 \(one per row\), got none/);
+    await expect(tokenS.evaluate({ ...base, labels: BigInt64Array.of(0n, 1n) })).rejects.toThrow(/labels: expected 6 \(one per token\), got 2/);
+    await expect(multiS.evaluate({ ...base, floatLabels: new Float32Array(2) })).rejects.toThrow(/floatLabels: expected 6 \(3 per row\)/);
+    // With zero weights every logit is 0: the uniform losses log T, log 3 and log 2.
+    expect((await qaS.evaluate({ ...base, startPositions: BigInt64Array.of(1n, 0n), endPositions: BigInt64Array.of(2n, 0n) })).loss).toBeCloseTo(Math.log(3), 6);
+    expect((await tokenS.evaluate({ ...base, labels: BigInt64Array.of(0n, 1n, 2n, -100n, 1n, 1n) })).loss).toBeCloseTo(Math.log(3), 6);
+    expect((await multiS.evaluate({ ...base, floatLabels: new Float32Array(6).fill(1) })).loss).toBeCloseTo(Math.log(2), 6);
+    for (const s of sessions) await s.release();
+  });
+});
