@@ -10,8 +10,9 @@ import { printServeBench, serveBench } from './serve-bench.js';
 import { type Ratio, writeSuite, writeSummary } from './report.js';
 import { requireShared } from '@bertkit/shared-data';
 import { type TokenizerBenchResult, printTokenizerBench, tokenizerBench } from './tokenizer-bench.js';
+import { printTrainBench, trainBench } from './train-bench.js';
 
-const SUITES = ['tokenize', 'embed', 'fit', 'e2e', 'serve'] as const;
+const SUITES = ['tokenize', 'embed', 'fit', 'e2e', 'serve', 'train'] as const;
 type Suite = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -95,6 +96,12 @@ if (only.includes('serve')) {
   capture(() => printServeBench(serve));
   ratios.push({ label: 'serve fp32: dynamic batching vs none', value: serve.ratio });
   if (serve.ratioInt8) ratios.push({ label: 'serve int8: dynamic batching vs none', value: serve.ratioInt8 });
+}
+if (only.includes('train')) {
+  const train = await trainBench(shared, appDir, cacheDir, quick);
+  writeSuite(resultsDir, 'train', machine, train);
+  capture(() => printTrainBench(train));
+  if (train.ratioVsTorch !== null) ratios.push({ label: 'train tokens/s: vs PyTorch 1.13', value: train.ratioVsTorch }, { label: 'train peak RSS: PyTorch / bertkit', value: train.rssRatioVsTorch! });
 }
 writeSummary(resultsDir, machine, sections, ratios, quick);
 console.log(`\nwrote ${resultsDir}/{${only.join(',')}}.json, latest.md and ratios.svg in ${((performance.now() - started) / 60000).toFixed(1)} min`);

@@ -1,0 +1,57 @@
+/**
+ * bertkit's side of the train suite, in its own process so its peak RSS is its own: reads the batch file
+ * (train-batches.ts), trains a randomly initialised sequence classifier on it (dropout on, clipping 1.0,
+ * AdamW) and prints one JSON line with the timings of the batches after the warm-up.
+ */
+import { readFileSync } from 'node:fs';
+import { AdamW, TrainingSession, buildTrainingGraph, clipGradNorm, padBatch, specFromConfig } from '@bertkit/finetune';
+import { SeededRandom } from '@bertkit/onnx-builder';
+import type { TrainBatchFile } from './train-batches.js';
+
+export interface WorkerResult {
+  /** Seconds of each timed step (forward + backward + clip + AdamW). */
+  stepSeconds: number[];
+  /** Per phase, summed over the timed steps: graph run (incl. embedding backward), clipping, optimizer. */
+  phases: Record<string, number>;
+  losses: number[];
+  peakRssMb: number;
+  parameters: number;
+}
+
+const file = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as TrainBatchFile;
+const spec = specFromConfig(file.config);
+const graph = buildTrainingGraph(spec, 'sequence-classification', { numLabels: 2 });
+// Random weights as transformers initialises them: normal(0, 0.02) matrices, LayerNorm weights 1, biases 0.
+const rng = new SeededRandom(1);
+const params = new Map<string, Float32Array>();
+let count = 0;
+for (const p of graph.parameters) {
+  const values = new Float32Array(p.shape.reduce((a, b) => a * b, 1));
+  if (p.shape.length > 1) rng.fillNormal(values, 0.02);
+  else if (/norm\.weight$/i.test(p.name)) values.fill(1);
+  params.set(p.name, values);
+  count += values.length;
+}
+const session = await TrainingSession.create(graph, params, { threads: file.threads, dropout: true });
+const optimizer = new AdamW(params);
+const result: WorkerResult = { stepSeconds: [], phases: { graph: 0, clip: 0, adamw: 0 }, losses: [], peakRssMb: 0, parameters: count };
+for (let i = 0; i < file.batches.length; i++) {
+  const { ids, labels } = file.batches[i]!;
+  const batch = padBatch(ids.map((row, r) => ({ ids: row, label: labels[r]! })));
+  const t0 = performance.now();
+  const { loss } = await session.computeGradients(batch);
+  const t1 = performance.now();
+  clipGradNorm(session.gradients.values(), 1.0);
+  const t2 = performance.now();
+  optimizer.step(session.gradients, file.learningRate);
+  const t3 = performance.now();
+  if (i < file.warmup) continue;
+  result.stepSeconds.push((t3 - t0) / 1000);
+  result.phases.graph! += (t1 - t0) / 1000;
+  result.phases.clip! += (t2 - t1) / 1000;
+  result.phases.adamw! += (t3 - t2) / 1000;
+  result.losses.push(loss);
+}
+await session.release();
+result.peakRssMb = process.resourceUsage().maxRSS / 1024;
+process.stdout.write(`${JSON.stringify(result)}\n`);
