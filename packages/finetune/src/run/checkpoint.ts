@@ -94,7 +94,9 @@ export function saveCheckpoint(out: string, input: SaveInput, keep: number): str
     syncDir(out);
   } catch (cause) {
     rmSync(temp, { recursive: true, force: true });
-    throw ioError(final, cause, 'saving checkpoint');
+    // Name the checkpoint, not the temporary file inside it that failed.
+    const root = cause instanceof FinetuneError && cause.cause !== undefined ? cause.cause : cause;
+    throw ioError(final, root, 'saving checkpoint');
   }
   pruneCheckpoints(out, keep);
   return final;
