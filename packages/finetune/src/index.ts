@@ -39,3 +39,7 @@ export { maskTokens } from './data/mlm-collator.js';
 export type { MaskOptions } from './data/mlm-collator.js';
 export { loadParameters } from './model/load-parameters.js';
 export type { LoadOptions, LoadedParameters } from './model/load-parameters.js';
+export { trainModel } from './run/train-model.js';
+export type { EvalInfo, FinetuneTask, Predictions, ProblemType, ProgressInfo, TrainExample, TrainModelOptions, TrainSummary } from './run/types.js';
+export { bestSpan, classifyMetrics, multiLabelMetrics, nerMetrics, qaMetrics, regressionMetrics } from './run/metrics.js';
+export { epochBatches } from './finetune.js';
