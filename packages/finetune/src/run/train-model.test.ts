@@ -94,3 +94,73 @@ describe.each(['distilbert', 'bert'] as const)('trainModel classify on tiny-rand
     expect(worst).toBeLessThan(1e-4);
   }, 60_000);
 });
+
+describe('trainModel masked-lm on tiny-random-bert', () => {
+  it('lowers the dev masked-token loss on a repeated text and writes a BertForMaskedLM directory with the tied decoder left out', async () => {
+    const out = tempOut('mlm');
+    const text = [101, 1996, 4248, 2829, 4419, 14523, 2058, 1996, 13971, 3899, 1012, 102];
+    const train = Array.from({ length: 32 }, () => ({ ids: text }));
+    const losses: number[] = [];
+    const summary = await trainModel({
+      model: standInDir('bert'),
+      task: 'masked-lm',
+      train,
+      dev: train.slice(0, 8),
+      out,
+      epochs: 3,
+      batchSize: 8,
+      learningRate: 1e-2,
+      schedule: 'constant',
+      mlm: { probability: 0.3 },
+      threads: 1,
+      onEvaluate: (e) => void losses.push(e.metrics.loss!),
+    });
+    console.log(`MLM dev loss per epoch ${losses.map((l) => l.toFixed(3)).join(' -> ')}; perplexity ${summary.metrics.perplexity?.toFixed(1)}`);
+    expect(losses).toHaveLength(3);
+    expect(losses[2]!).toBeLessThan(losses[0]! * 0.8);
+    expect(summary.metrics.perplexity).toBeCloseTo(Math.exp(summary.metrics.loss!), 6);
+    // BertForMaskedLM saved with safetensors: bert-ner's encoder keys (no pooler) + the MLM head, decoder weight/bias tied and not stored.
+    const encoder = keysOf(fixture('bert-ner')).filter((k) => !k.startsWith('classifier.'));
+    expect(keysOf(join(out, 'model.safetensors'))).toEqual([...encoder, 'cls.predictions.bias', 'cls.predictions.transform.LayerNorm.bias', 'cls.predictions.transform.LayerNorm.weight', 'cls.predictions.transform.dense.bias', 'cls.predictions.transform.dense.weight'].sort());
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config.architectures).toEqual(['BertForMaskedLM']);
+    expect(config.id2label).toBeUndefined();
+    expect(existsSync(join(out, 'onnx', 'model.onnx'))).toBe(true);
+  }, 60_000);
+});
+
+describe('trainModel best model and early stopping', () => {
+  it('keeps the best evaluation in the output directory and stops after `patience` evaluations without improvement', async () => {
+    const out = tempOut('early');
+    const evals: Array<{ step: number; accuracy: number; best: boolean }> = [];
+    const summary = await trainModel({
+      model: standInDir('distilbert'),
+      task: 'classify',
+      labelNames: ['a', 'b'],
+      train: toyExamples(32),
+      dev: toyExamples(16, 200),
+      out,
+      epochs: 30,
+      batchSize: 8,
+      learningRate: 1e-2,
+      warmupSteps: 2,
+      evalEvery: 2,
+      earlyStoppingPatience: 3,
+      metricForBestModel: 'loss',
+      threads: 1,
+      onEvaluate: (e) => void evals.push({ step: e.step, accuracy: e.metrics.accuracy!, best: e.best }),
+    });
+    console.log(`early stopping: ${evals.length} evaluations, best at step ${summary.best?.step} (${JSON.stringify(summary.best?.metrics)}), stopped at ${summary.steps}`);
+    expect(summary.stoppedEarly).toBe(true);
+    expect(summary.steps).toBeLessThan(120);
+    const bestIndex = evals.findLastIndex((e) => e.best);
+    expect(evals.length - 1 - bestIndex).toBe(3);
+    expect(summary.best!.step).toBe(evals[bestIndex]!.step);
+    expect(summary.best!.metrics.accuracy).toBeGreaterThan(0.9);
+    // The directory holds the best weights: evaluating them gives the best evaluation's loss.
+    const session = await TrainingSession.create(buildTrainingGraph(readEncoderSpec(out), 'sequence-classification', { numLabels: 2 }), readAll(join(out, 'model.safetensors')), { threads: 1, dropout: false });
+    const again = await evaluateExamples({ session, task: 'sequence-classification', problemType: 'single_label_classification', numLabels: 2, labelNames: [], batchSize: 8 }, toyExamples(16, 200));
+    await session.release();
+    expect(again.metrics.loss).toBeCloseTo(summary.best!.metrics.loss!, 6);
+  }, 60_000);
+});
