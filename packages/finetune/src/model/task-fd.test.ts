@@ -4,6 +4,7 @@ import { padBatch } from '../data/length-grouped.js';
 import type { ProblemType, TrainExample } from '../run/types.js';
 import { taskLossRef } from '../testing/reference-encoder.js';
 import { standInDir } from '../testing/reference.js';
+import { MULTI_LABEL_ROWS, REGRESSION_ROWS, TASK_ROWS, perturbHeadBiases } from '../testing/task-examples.js';
 import { TrainingSession } from '../training-session.js';
 import { loadParameters } from './load-parameters.js';
 import { readEncoderSpec } from './model-spec.js';
@@ -13,12 +14,6 @@ import { buildTrainingGraph } from './task-graph.js';
 // The new task graphs' whole backward (embedding tables completed by the session included) against float64
 // central differences of the loss written independently from transformers' definitions
 // (testing/reference-encoder taskLossRef), on randomly chosen entries of every parameter tensor.
-const rows: TrainExample[] = [
-  { ids: [101, 2023, 2003, 1037, 3231, 102], typeIds: [0, 0, 0, 1, 1, 1], label: 1, labels: [-100, 1, 2, 0, 2, -100], start: 1, end: 3 },
-  { ids: [101, 7592, 102], label: 0, labels: [-100, 2, -100], start: 1, end: 1 },
-  { ids: [101, 2000, 2001, 2002, 102], typeIds: [0, 0, 1, 1, 1], label: 2, labels: [-100, 0, 1, 1, -100], start: 9, end: 12 }, // answer outside the window: ignored
-];
-
 interface Case {
   name: string;
   task: Exclude<TrainTask, 'masked-lm'>;
@@ -28,16 +23,10 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'token classification', task: 'token-classification', numLabels: 3, examples: rows },
-  { name: 'question answering', task: 'question-answering', numLabels: 2, examples: rows },
-  {
-    name: 'multi-label classification (BCE)',
-    task: 'sequence-classification',
-    numLabels: 3,
-    problemType: 'multi_label_classification',
-    examples: rows.map((r, i) => ({ ids: r.ids, ...(r.typeIds ? { typeIds: r.typeIds } : {}), labels: [[1, 0, 1], [0, 0, 1], [1, 1, 0]][i]! })),
-  },
-  { name: 'regression, one target (MSE)', task: 'sequence-classification', numLabels: 1, problemType: 'regression', examples: rows.map((r, i) => ({ ...r, label: [0.7, -1.2, 2.5][i]! })) },
+  { name: 'token classification', task: 'token-classification', numLabels: 3, examples: TASK_ROWS },
+  { name: 'question answering', task: 'question-answering', numLabels: 2, examples: TASK_ROWS },
+  { name: 'multi-label classification (BCE)', task: 'sequence-classification', numLabels: 3, problemType: 'multi_label_classification', examples: MULTI_LABEL_ROWS },
+  { name: 'regression, one target (MSE)', task: 'sequence-classification', numLabels: 1, problemType: 'regression', examples: REGRESSION_ROWS },
 ];
 
 /** A small deterministic generator for picking entries (not the tested code's). */
@@ -56,8 +45,7 @@ for (const model of ['distilbert', 'bert'] as const) {
         const spec = readEncoderSpec(standInDir(model));
         const graph = buildTrainingGraph(spec, c.task, { numLabels: c.numLabels, ...(c.problemType ? { problemType: c.problemType } : {}) });
         const { parameters } = loadParameters(graph, join(standInDir(model), 'model.safetensors'), { seed: 7 });
-        // Non-zero head biases, so their effect on the loss is exercised too.
-        for (const p of graph.parameters) if (/^(classifier|qa_outputs|pre_classifier|bert\.pooler\.dense)\.bias$/.test(p.name)) parameters.get(p.name)!.forEach((_, i, a) => (a[i] = 0.05 * Math.sin(i + 1)));
+        perturbHeadBiases(parameters);
         const batch = padBatch(c.examples, c.task, c.problemType);
         const session = await TrainingSession.create(graph, parameters, { threads: 1, dropout: false });
         const { loss } = await session.computeGradients(batch);

@@ -1,0 +1,20 @@
+import type { TrainExample } from '../run/types.js';
+
+/**
+ * Three short rows for the task-graph oracles: padding, a second segment (BERT type ids), token labels
+ * with -100, and one QA answer outside the window (ignored).
+ */
+export const TASK_ROWS: TrainExample[] = [
+  { ids: [101, 2023, 2003, 1037, 3231, 102], typeIds: [0, 0, 0, 1, 1, 1], label: 1, labels: [-100, 1, 2, 0, 2, -100], start: 1, end: 3 },
+  { ids: [101, 7592, 102], label: 0, labels: [-100, 2, -100], start: 1, end: 1 },
+  { ids: [101, 2000, 2001, 2002, 102], typeIds: [0, 0, 1, 1, 1], label: 2, labels: [-100, 0, 1, 1, -100], start: 9, end: 12 },
+];
+
+/** Multi-label (BCE) and regression variants of TASK_ROWS. */
+export const MULTI_LABEL_ROWS: TrainExample[] = TASK_ROWS.map((r, i) => ({ ids: r.ids, ...(r.typeIds ? { typeIds: r.typeIds } : {}), labels: [[1, 0, 1], [0, 0, 1], [1, 1, 0]][i]! }));
+export const REGRESSION_ROWS: TrainExample[] = TASK_ROWS.map((r, i) => ({ ...r, label: [0.7, -1.2, 2.5][i]! }));
+
+/** Deterministic non-zero head biases, so their effect on the loss is exercised too. */
+export function perturbHeadBiases(parameters: Map<string, Float32Array>): void {
+  for (const [name, values] of parameters) if (/^(classifier|qa_outputs|pre_classifier|bert\.pooler\.dense)\.bias$/.test(name)) values.forEach((_, i, a) => (a[i] = 0.05 * Math.sin(i + 1)));
+}
