@@ -91,8 +91,9 @@ export class TrainingSession {
   }
 
   /**
-   * Loss and logits with dropout off, gradients untouched; on a training or a forward-only graph (the
-   * latter skips the backward's cost).
+   * Loss and logits with dropout off, gradients untouched; on a training or a forward-only graph. Prefer a
+   * forward-only graph for evaluation: onnxruntime runs every node of a graph whatever is fetched, so on a
+   * training graph this costs the backward too (measured 528 ms against 218 ms, 4 layers x 256, [16, 64]).
    */
   async evaluate(batch: TrainBatch): Promise<EvalResult> {
     const { feeds } = this.feeds(batch);
