@@ -25,14 +25,9 @@ export interface EvalResult {
   logits: Float32Array[];
 }
 
-/** Examples as padBatch takes them (a missing label is 0: masked LM and QA carry theirs elsewhere). */
-export const toBatch = (examples: readonly TrainExample[]): TrainBatch => padBatch(examples.map((e) => ({ ...e, label: e.label ?? 0 })) as never);
-
-type Evaluating = TrainingSession & { evaluate?: (batch: TrainBatch) => Promise<{ loss: number; logits: Float32Array }> };
-
-async function forward(session: Evaluating, batch: TrainBatch): Promise<{ loss: number; logits: Float32Array }> {
-  // A forward-only session (gradients: false) has evaluate(); a training graph in eval mode computes gradients too.
-  const r = session.evaluate ? await session.evaluate(batch) : await session.computeGradients(batch);
+async function forward(session: TrainingSession, batch: TrainBatch): Promise<{ loss: number; logits: Float32Array }> {
+  const r = await session.evaluate(batch);
+  // Copied: onnxruntime may reuse its output buffer on the next run.
   return { loss: r.loss, logits: r.logits.slice() };
 }
 
@@ -45,7 +40,7 @@ export async function evaluateExamples(setup: EvalSetup, dev: readonly TrainExam
   let weight = 0;
   for (let first = 0, index = 0; first < order.length; first += setup.batchSize, index++) {
     const idx = order.slice(first, first + setup.batchSize);
-    let batch = toBatch(idx.map((i) => dev[i]!));
+    let batch = padBatch(idx.map((i) => dev[i]!), task, setup.problemType);
     if (setup.collate) batch = setup.collate(batch, index);
     const masked = task === 'masked-lm' ? batch.labels.reduce((n, l) => n + (l === -100n ? 0 : 1), 0) : idx.length;
     if (masked === 0) continue;

@@ -13,3 +13,48 @@ export function toyExamples(n: number, offset = 0): TrainExample[] {
 }
 
 export const tempOut = (name: string): string => join(mkdtempSync(join(tmpdir(), `bertkit-${name}-`)), 'out');
+
+const WORDS = [1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007];
+
+/** NER toy: an entity is 2204 (B-X) optionally followed by 2205 (I-X); other words O; -100 on [CLS]/[SEP]. Tags O, B-X, I-X. */
+export function toyNer(n: number, offset = 0): TrainExample[] {
+  return Array.from({ length: n }, (_, k) => {
+    const i = k + offset;
+    const words: number[] = [];
+    for (let w = 0; w < 3 + (i % 4); w++) words.push((i + w) % 3 === 0 ? 2204 : (i + w) % 5 === 1 ? 2205 : WORDS[(i * 3 + w) % WORDS.length]!);
+    const labels = words.map((w, j) => (w === 2204 ? 1 : w === 2205 && words[j - 1] === 2204 ? 2 : 0));
+    return { ids: [101, ...words, 102], labels: [-100, ...labels, -100] };
+  });
+}
+
+/** QA toy: the answer is the token after the marker 2054 in the context. */
+export function toyQa(n: number, offset = 0): TrainExample[] {
+  return Array.from({ length: n }, (_, k) => {
+    const i = k + offset;
+    const context = Array.from({ length: 4 + (i % 3) }, (_, j) => WORDS[(i + j) % WORDS.length]!);
+    const at = 1 + (i % (context.length - 1));
+    context[at - 1] = 2054;
+    const ids = [101, 2029, 102, ...context, 102];
+    const start = 3 + at;
+    return { ids, typeIds: ids.map((_, t) => (t < 3 ? 0 : 1)), start, end: start };
+  });
+}
+
+/** Multi-label toy over 3 classes: class c is on when word 2204 + c occurs. */
+export function toyMultiLabel(n: number, offset = 0): TrainExample[] {
+  return Array.from({ length: n }, (_, k) => {
+    const i = k + offset;
+    const on = [i % 2, (i >> 1) % 2, (i >> 2) % 2];
+    const words = on.flatMap((v, c) => (v ? [2204 + c] : [])).concat([WORDS[i % WORDS.length]!]);
+    return { ids: [101, ...words, 102], labels: on };
+  });
+}
+
+/** Regression toy: the target is the count of 2204 tokens. */
+export function toyRegression(n: number, offset = 0): TrainExample[] {
+  return Array.from({ length: n }, (_, k) => {
+    const i = k + offset;
+    const count = i % 4;
+    return { ids: [101, ...Array.from({ length: count }, () => 2204), WORDS[i % WORDS.length]!, 102], label: count };
+  });
+}

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TrainBatch } from '../batch.js';
+import { padBatch } from '../data/length-grouped.js';
 import { maskTokens } from '../data/mlm-collator.js';
 import { FinetuneError } from '../errors.js';
 import { epochBatches } from '../finetune.js';
@@ -8,7 +9,7 @@ import { loadParameters } from '../model/load-parameters.js';
 import type { EncoderSpec } from '../model/model-spec.js';
 import { encoderNames, specFromConfig } from '../model/model-spec.js';
 import { buildTrainingGraph } from '../model/task-graph.js';
-import type { TrainingGraph, TrainingGraphOptions } from '../model/task-graph.js';
+import type { TrainingGraph } from '../model/task-graph.js';
 import { AdamW } from '../optim/adamw.js';
 import { clipGradNorm, globalNorm } from '../optim/clip.js';
 import { learningRate } from '../optim/schedule.js';
@@ -17,7 +18,7 @@ import { ioError, writeFileAtomic } from './atomic-write.js';
 import type { LogEntry, Position, RunState } from './checkpoint.js';
 import { listCheckpoints, loadCheckpoint, removeStaleTemporaries, saveCheckpoint } from './checkpoint.js';
 import type { EvalSetup } from './evaluate.js';
-import { evaluateExamples, toBatch } from './evaluate.js';
+import { evaluateExamples } from './evaluate.js';
 import { readMlmVocab } from './mlm-vocab.js';
 import { copyTokenizerFiles, exportOnnx, outputConfig, writeModelFiles } from './model-dir-writer.js';
 import { optimizerMoments, restoreOptimizer } from './optimizer-state.js';
@@ -113,7 +114,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
   let lastPredictions: Predictions | undefined;
   let stoppedEarly = false;
 
-  const microBatch = (indexes: number[], micro: number): TrainBatch => collate(toBatch(indexes.map((i) => options.train[i]!)), micro);
+  const microBatch = (indexes: number[], micro: number): TrainBatch => collate(padBatch(indexes.map((i) => options.train[i]!), run.trainTask, run.problemType), micro);
   const params = () => graph.parameters.map((p) => ({ name: p.name, shape: p.shape, data: parameters.get(p.name)! }));
   const checkpoint = async (at: Position, segment: Position): Promise<string> => {
     const path = saveCheckpoint(out, { state: { ...state, position: at, segment }, parameters: params(), moments: optimizerMoments(optimizer), config }, run.keepCheckpoints);
@@ -133,7 +134,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
     }
     const evaluate = async (epochFloat: number): Promise<boolean> => {
       if (!options.dev || options.dev.length === 0) return false;
-      evalSession ??= await TrainingSession.create(buildTrainingGraph(spec, run.trainTask, { ...graphOptions, gradients: false } as TrainingGraphOptions), parameters, { ...(threads ? { threads } : {}), dropout: false });
+      evalSession ??= await TrainingSession.create(buildTrainingGraph(spec, run.trainTask, { ...graphOptions, gradients: false }), parameters, { ...(threads ? { threads } : {}), dropout: false });
       const setup: EvalSetup = { session: evalSession, task: run.trainTask, problemType: run.problemType, numLabels: run.numLabels, labelNames: run.labelNames, batchSize: run.batchSize, ...(devCollate ? { collate: devCollate } : {}) };
       const result = await evaluateExamples(setup, options.dev);
       const value = result.metrics[run.metric];
