@@ -49,21 +49,34 @@ export class AdamW {
 
   /** One update with learning rate `lr` from `grads` (same names and sizes as the parameters). */
   step(grads: ReadonlyMap<string, Float32Array>, lr: number): void {
-    this.steps++;
-    const { beta1: b1, beta2: b2, eps } = this;
-    const stepSize = lr / (1 - b1 ** this.steps);
-    const correction2 = Math.sqrt(1 - b2 ** this.steps);
+    // Every gradient is checked before any parameter moves, so a bad map leaves the model untouched.
     for (const [name, slot] of this.slots) {
       const g = grads.get(name);
       if (!g || g.length !== slot.param.length) throw new FinetuneError('E_SHAPE', `AdamW: gradient for ${name} is ${g ? `${g.length} values, expected ${slot.param.length}` : 'missing'}`);
-      const { param: p, m, v } = slot;
-      const keep = 1 - lr * slot.decay;
-      for (let i = 0; i < p.length; i++) {
-        const gi = g[i]!;
-        const mi = (m[i] = b1 * m[i]! + (1 - b1) * gi);
-        const vi = (v[i] = b2 * v[i]! + (1 - b2) * gi * gi);
-        p[i] = p[i]! * keep - (stepSize * mi) / (Math.sqrt(vi) / correction2 + eps);
-      }
     }
+    this.steps++;
+    const stepSize = lr / (1 - this.beta1 ** this.steps);
+    const invCorrection2 = 1 / Math.sqrt(1 - this.beta2 ** this.steps);
+    for (const [name, slot] of this.slots) {
+      adamwUpdate(slot.param, grads.get(name)!, slot.m, slot.v, this.beta1, this.beta2, this.eps, 1 - lr * slot.decay, stepSize, invCorrection2);
+    }
+  }
+}
+
+/**
+ * One fused pass per tensor (the update is memory-bound: 4 arrays read, 3 written). A separate small
+ * function so V8 compiles one monomorphic loop for every tensor.
+ */
+function adamwUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, b1: number, b2: number, eps: number, keep: number, stepSize: number, invCorrection2: number): void {
+  const c1 = 1 - b1;
+  const c2 = 1 - b2;
+  const n = p.length;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i]!;
+    const mi = b1 * m[i]! + c1 * gi;
+    const vi = b2 * v[i]! + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i]! * keep - (stepSize * mi) / (Math.sqrt(vi) * invCorrection2 + eps);
   }
 }
