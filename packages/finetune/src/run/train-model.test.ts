@@ -164,3 +164,51 @@ describe('trainModel best model and early stopping', () => {
     expect(again.metrics.loss).toBeCloseTo(summary.best!.metrics.loss!, 6);
   }, 60_000);
 });
+
+describe('trainModel loading, freezing and progress', () => {
+  it('trains from pytorch_model.bin exactly as from the same weights in model.safetensors', async () => {
+    const run = async (name: string) => {
+      const out = tempOut(name);
+      const summary = await trainModel({ model: join(requireShared(), 'models', name), task: 'classify', labelNames: ['a', 'b'], train: toyExamples(16), out, epochs: 1, batchSize: 8, threads: 1 });
+      // BertForPreTraining weights: the pooler is there, only the classifier is new.
+      expect(summary.initialized).toEqual(['classifier.weight', 'classifier.bias']);
+      return readFileSync(join(out, 'model.safetensors'));
+    };
+    expect((await run('legacy-bert-bin')).equals(await run('legacy-bert'))).toBe(true);
+  }, 60_000);
+
+  it('frozen embeddings and first layer: no update, no optimizer state; progress reports tokens/s and ETA', async () => {
+    const out = tempOut('freeze');
+    const initial = readAll(join(standInDir('distilbert'), 'model.safetensors'));
+    const progress: Array<{ tps: number; eta: number }> = [];
+    const summary = await trainModel({
+      model: standInDir('distilbert'),
+      task: 'classify',
+      labelNames: ['a', 'b'],
+      train: toyExamples(24),
+      out,
+      epochs: 1,
+      batchSize: 8,
+      learningRate: 1e-2,
+      freezeEmbeddings: true,
+      freezeLayers: 1,
+      threads: 1,
+      onStep: (s) => void progress.push({ tps: s.tokensPerSecond, eta: s.etaSeconds }),
+    });
+    const trained = readAll(join(out, 'model.safetensors'));
+    for (const [name, before] of initial) {
+      const after = trained.get(name)!;
+      const frozen = name.includes('embeddings') || name.includes('transformer.layer.0.');
+      expect(Buffer.from(after.buffer).equals(Buffer.from(before.buffer)), name).toBe(frozen);
+    }
+    const moments = keysOf(join(out, `checkpoint-${summary.steps}`, 'optimizer.safetensors'));
+    expect(moments.some((k) => k.includes('embeddings') || k.includes('layer.0.'))).toBe(false);
+    expect(moments).toContain('m.distilbert.transformer.layer.1.ffn.lin1.weight');
+    expect(progress).toHaveLength(3);
+    expect(progress.every((p) => p.tps > 0 && Number.isFinite(p.eta))).toBe(true);
+    expect(progress.at(-1)!.eta).toBe(0);
+    expect(summary.peakRssBytes).toBeGreaterThan(50e6);
+    expect(summary.tokensPerSecond).toBeGreaterThan(0);
+    expect(summary.trainLoss).toBeGreaterThan(0);
+  }, 60_000);
+});

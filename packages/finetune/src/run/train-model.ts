@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { openCheckpoint, writeSafetensors } from '@bertkit/onnx-builder';
 import { join, resolve } from 'node:path';
 import type { TrainBatch } from '../batch.js';
 import { padBatch } from '../data/length-grouped.js';
@@ -6,6 +7,7 @@ import { maskTokens } from '../data/mlm-collator.js';
 import { FinetuneError } from '../errors.js';
 import { epochBatches } from '../finetune.js';
 import { loadParameters } from '../model/load-parameters.js';
+import type { LoadedParameters } from '../model/load-parameters.js';
 import type { EncoderSpec } from '../model/model-spec.js';
 import { encoderNames, specFromConfig } from '../model/model-spec.js';
 import { buildTrainingGraph } from '../model/task-graph.js';
@@ -72,13 +74,16 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
   let state: RunState;
   let parameters: Map<string, Float32Array>;
   let saved: ReturnType<typeof loadCheckpoint> | null = null;
+  let initialized: string[] | undefined;
   if (resumeFrom) {
     saved = loadCheckpoint(resumeFrom);
     checkFingerprint(resumeFrom, saved.state.fingerprint, fingerprint);
     parameters = saved.parameters;
     state = saved.state;
   } else {
-    parameters = loadWeights(graph, modelDir, run.seed);
+    const loaded = loadWeights(graph, modelDir, out, run.seed);
+    parameters = loaded.parameters;
+    initialized = loaded.initialized;
     const start: Position = { step: 0, epoch: 0, batch: 0, micro: 0 };
     state = { version: 1, fingerprint, position: start, segment: start, epochLoss: { sum: 0, count: 0 }, best: null, stale: 0, lastMetrics: {}, logHistory: [] };
   }
@@ -246,6 +251,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
     seconds,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     ...(stoppedEarly ? { stoppedEarly: true } : {}),
+    ...(initialized ? { initialized } : {}),
   };
 }
 
@@ -257,11 +263,31 @@ function readConfig(path: string): Record<string, unknown> {
   }
 }
 
-function loadWeights(graph: TrainingGraph, dir: string, seed: number): Map<string, Float32Array> {
+function loadWeights(graph: TrainingGraph, dir: string, out: string, seed: number): LoadedParameters {
   const path = join(dir, 'model.safetensors');
-  if (existsSync(path)) return loadParameters(graph, path, { seed }).parameters;
-  const other = ['model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'].find((f) => existsSync(join(dir, f)));
-  throw new FinetuneError('E_UNSUPPORTED_MODEL', other ? `${join(dir, other)}: training reads model.safetensors only; convert the weights to a single model.safetensors first` : `${path}: no model.safetensors in the model directory`);
+  if (existsSync(path)) return loadParameters(graph, path, { seed });
+  // Other formats (sharded safetensors, pytorch_model.bin) through the converter's readers, staged as one
+  // safetensors file so that loadParameters' name rules (prefixes, gamma/beta, fresh heads) apply unchanged.
+  let source;
+  try {
+    source = openCheckpoint(dir);
+  } catch (cause) {
+    throw new FinetuneError('E_UNSUPPORTED_MODEL', `${dir}: no weights training can read (${(cause as Error).message})`, { cause });
+  }
+  const staged = join(out, `.weights-${process.pid}.safetensors`);
+  try {
+    const tensors = source.names().map((name) => {
+      const data = source.read(name);
+      return { name, shape: [data.length], data };
+    });
+    writeSafetensors(staged, tensors);
+    return loadParameters(graph, staged, { seed });
+  } catch (cause) {
+    throw cause instanceof FinetuneError ? cause : ioError(staged, cause, `staging the weights of ${source.file} as`);
+  } finally {
+    source.close();
+    rmSync(staged, { force: true });
+  }
 }
 
 function resumeDirectory(resume: string | boolean | undefined, out: string): string | null {

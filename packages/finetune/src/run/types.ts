@@ -119,4 +119,6 @@ export interface TrainSummary {
   peakRssBytes: number;
   /** Set when early stopping ended the run. */
   stoppedEarly?: boolean;
+  /** Parameters the input model did not have, initialised fresh as transformers does (the new head); absent on resume. */
+  initialized?: string[];
 }
