@@ -5,6 +5,7 @@ import { ATTENTION_DROPOUT, EMBEDDING_GRAD, HIDDEN_DROPOUT } from './model/encod
 import type { TrainingGraph } from './model/task-graph.js';
 import { CLASSIFIER_DROPOUT, gradName } from './model/task-graph.js';
 import { scatterAddRows } from './rules/embedding.js';
+import { maxSequenceLength, positionIdsOf } from './model/position-ids.js';
 
 export interface SessionOptions {
   /** onnxruntime intra-op threads; default onnxruntime's choice. */
@@ -115,7 +116,8 @@ export class TrainingSession {
   private feeds(batch: TrainBatch): { feeds: Record<string, ort.Tensor>; typeIds: BigInt64Array } {
     const { batchSize: bs, seqLength: t } = batch;
     const dims = [bs, t];
-    if (t > this.graph.spec.maxPositions) throw new FinetuneError('E_SHAPE', `batch of ${t} tokens per row: the model has ${this.graph.spec.maxPositions} positions`);
+    const longest = maxSequenceLength(this.graph.spec);
+    if (t > longest) throw new FinetuneError('E_SHAPE', `batch of ${t} tokens per row: the model has ${longest} positions`);
     if (batch.inputIds.length !== bs * t || batch.attentionMask.length !== bs * t) throw new FinetuneError('E_SHAPE', `input_ids / attention_mask must hold ${bs} x ${t} values, got ${batch.inputIds.length} / ${batch.attentionMask.length}`);
     const feeds: Record<string, ort.Tensor> = {
       ...this.paramFeeds,
@@ -170,11 +172,16 @@ export class TrainingSession {
     scatterAddRows(wordGrad, dEmb, batch.inputIds, h);
     const posGrad = this.gradients.get(position)!;
     posGrad.fill(0);
-    // Position t is used by every row: sum over the batch, row by row.
     const t = batch.seqLength;
-    for (let r = 0; r < batch.batchSize; r++) {
-      const src = dEmb.subarray(r * t * h, (r + 1) * t * h);
-      for (let i = 0; i < t * h; i++) posGrad[i]! += src[i]!;
+    const positionIds = positionIdsOf(this.graph.spec, batch.inputIds, batch.batchSize, t);
+    if (positionIds) {
+      scatterAddRows(posGrad, dEmb, positionIds, h);
+    } else {
+      // Position t is used by every row: sum over the batch, row by row.
+      for (let r = 0; r < batch.batchSize; r++) {
+        const src = dEmb.subarray(r * t * h, (r + 1) * t * h);
+        for (let i = 0; i < t * h; i++) posGrad[i]! += src[i]!;
+      }
     }
     if (tokenType) {
       const typeGrad = this.gradients.get(tokenType)!;

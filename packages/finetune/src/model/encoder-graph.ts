@@ -9,6 +9,7 @@ import { attentionMaskBias } from '../rules/masked-softmax.js';
 import type { Rule } from '../rules/rule.js';
 import type { EncoderSpec, LayerNames } from './model-spec.js';
 import { encoderNames } from './model-spec.js';
+import { robertaPositionIds } from './position-ids.js';
 
 /** Scalar float graph inputs: the dropout rates (0 for an eval-mode pass). */
 export const HIDDEN_DROPOUT = 'hidden_dropout';
@@ -37,7 +38,9 @@ export function encoderGraph(b: GraphBuilder, spec: EncoderSpec): EncoderGraph {
   const batchShape = b.op('Shape', ['input_ids']);
   const seqLen = b.op('Slice', [batchShape, b.ints([1]), b.ints([2])]);
   const rows = b.ints([-1, h]);
-  let sum = b.add(embeddingLookup(b, names.word, 'input_ids'), b.op('Slice', [names.position, b.ints([0]), seqLen, b.ints([0])]));
+  // RoBERTa numbers positions from pad + 1 over the non-pad tokens (model/position-ids.ts).
+  const positions = spec.modelType === 'roberta' ? embeddingLookup(b, names.position, robertaPositionIds(b, 'input_ids', spec.padTokenId ?? 1)) : b.op('Slice', [names.position, b.ints([0]), seqLen, b.ints([0])]);
+  let sum = b.add(embeddingLookup(b, names.word, 'input_ids'), positions);
   if (names.tokenType) sum = b.add(sum, embeddingLookup(b, names.tokenType, 'token_type_ids'));
   const embNorm = layerNorm(b, b.reshape(sum, rows), names.embeddingNorm[0], names.embeddingNorm[1], spec.layerNormEps);
   const embDrop = dropout(b, embNorm.y, HIDDEN_DROPOUT, b.nextSeed());
@@ -48,8 +51,8 @@ export function encoderGraph(b: GraphBuilder, spec: EncoderSpec): EncoderGraph {
     maskBias: attentionMaskBias(b, 'attention_mask'),
     dropoutRate: ATTENTION_DROPOUT,
   };
-  // BERT drops the attention output before its residual; DistilBERT does not.
-  const dropAttentionOutput = spec.modelType === 'bert';
+  // BERT (and RoBERTa) drop the attention output before its residual; DistilBERT does not.
+  const dropAttentionOutput = spec.modelType !== 'distilbert';
   const layers: Rule[] = [];
   let x = embDrop.y;
   for (let i = 0; i < spec.layers; i++) {

@@ -73,13 +73,15 @@ export function headGraph(b: GraphBuilder, spec: EncoderSpec, task: TrainTask, n
         steps.push(r);
         x = r.y;
       };
+      // RobertaClassificationHead drops its input before classifier.dense too (and again before out_proj).
+      if (task === 'sequence-classification' && spec.modelType === 'roberta') push(dropout(b, x, rate, b.nextSeed()));
       if (head.dense) push(linear(b, x, ...head.dense));
       if (task === 'sequence-classification') push(spec.modelType === 'distilbert' ? relu(b, x) : tanh(b, x));
       if (task === 'masked-lm') {
         push(gelu(b, x));
         push(layerNorm(b, x, ...head.norm!, spec.layerNormEps));
-      } else if (!(task === 'question-answering' && spec.modelType === 'bert')) {
-        // BERT's QA head has no dropout at all; every other classifier drops its input at `rate`.
+      } else if (!(task === 'question-answering' && spec.modelType !== 'distilbert')) {
+        // BERT's and RoBERTa's QA heads have no dropout at all; every other classifier drops its input at `rate`.
         push(dropout(b, x, rate, b.nextSeed()));
       }
       const outWeight = head.out[0] ?? encoderNames(spec).word; // the MLM decoder is tied to the word embeddings

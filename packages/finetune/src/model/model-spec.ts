@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
 
-export type TrainableType = 'distilbert' | 'bert';
+export type TrainableType = 'distilbert' | 'bert' | 'roberta';
 export type TrainTask = 'sequence-classification' | 'token-classification' | 'question-answering' | 'masked-lm';
 
 /** The shape of a post-LayerNorm BERT-family encoder, enough to name and size every parameter. */
@@ -23,6 +23,8 @@ export interface EncoderSpec {
   classifierDropout: number;
   /** DistilBERT's qa_dropout (default 0.1); BERT's QA head has no dropout. */
   qaDropout?: number;
+  /** RoBERTa's pad_token_id (default 1): positions count from padTokenId + 1 over the non-pad tokens. */
+  padTokenId?: number;
 }
 
 export type Pair = readonly [weight: string, bias: string];
@@ -71,13 +73,15 @@ export function encoderNames(spec: EncoderSpec): EncoderNames {
       },
     };
   }
+  // RoBERTa is BERT's encoder under another prefix.
+  const m = spec.modelType;
   return {
-    word: 'bert.embeddings.word_embeddings.weight',
-    position: 'bert.embeddings.position_embeddings.weight',
-    tokenType: 'bert.embeddings.token_type_embeddings.weight',
-    embeddingNorm: pair('bert.embeddings.LayerNorm'),
+    word: `${m}.embeddings.word_embeddings.weight`,
+    position: `${m}.embeddings.position_embeddings.weight`,
+    tokenType: `${m}.embeddings.token_type_embeddings.weight`,
+    embeddingNorm: pair(`${m}.embeddings.LayerNorm`),
     layer: (i) => {
-      const p = `bert.encoder.layer.${i}`;
+      const p = `${m}.encoder.layer.${i}`;
       return {
         q: pair(`${p}.attention.self.query`),
         k: pair(`${p}.attention.self.key`),
@@ -106,6 +110,8 @@ export interface HeadNames {
 export function headNames(spec: EncoderSpec, task: TrainTask): HeadNames {
   switch (task) {
     case 'sequence-classification':
+      // RobertaClassificationHead: classifier.dense -> tanh -> classifier.out_proj, no pooler.
+      if (spec.modelType === 'roberta') return { dense: pair('classifier.dense'), out: pair('classifier.out_proj') };
       return spec.modelType === 'distilbert'
         ? { dense: pair('pre_classifier'), out: pair('classifier') }
         : { dense: pair('bert.pooler.dense'), out: pair('classifier') };
@@ -114,6 +120,7 @@ export function headNames(spec: EncoderSpec, task: TrainTask): HeadNames {
     case 'question-answering':
       return { out: pair('qa_outputs') };
     case 'masked-lm':
+      if (spec.modelType === 'roberta') return { dense: pair('lm_head.dense'), norm: pair('lm_head.layer_norm'), out: [null, 'lm_head.bias'] };
       return spec.modelType === 'distilbert'
         ? { dense: pair('vocab_transform'), norm: pair('vocab_layer_norm'), out: [null, 'vocab_projector.bias'] }
         : { dense: pair('cls.predictions.transform.dense'), norm: pair('cls.predictions.transform.LayerNorm'), out: [null, 'cls.predictions.bias'] };
@@ -137,7 +144,7 @@ export function headDropout(spec: EncoderSpec, task: TrainTask): number {
     case 'token-classification':
       return spec.modelType === 'distilbert' ? spec.hiddenDropout : spec.classifierDropout;
     case 'question-answering':
-      return spec.modelType === 'distilbert' ? (spec.qaDropout ?? 0.1) : 0;
+      return spec.modelType === 'distilbert' ? (spec.qaDropout ?? 0.1) : 0; // BERT/RoBERTa: none
     case 'masked-lm':
       return 0;
   }
@@ -201,15 +208,16 @@ export function specFromConfig(config: Record<string, unknown>, where = 'config'
       hiddenDropout: num('dropout', 0.1), attentionDropout: num('attention_dropout', 0.1), classifierDropout: num('seq_classif_dropout', 0.2), qaDropout: num('qa_dropout', 0.1),
     };
   }
-  if (type === 'bert') {
+  if (type === 'bert' || type === 'roberta') {
     if ((config.hidden_act ?? 'gelu') !== 'gelu') throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: hidden_act ${String(config.hidden_act)} is not supported for training (gelu only)`);
     if ((config.position_embedding_type ?? 'absolute') !== 'absolute') throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: position_embedding_type ${String(config.position_embedding_type)} is not supported`);
     const hiddenDropout = num('hidden_dropout_prob', 0.1);
     return {
-      modelType: 'bert', vocabSize: num('vocab_size'), hidden: num('hidden_size'), layers: num('num_hidden_layers'), heads: num('num_attention_heads'), intermediate: num('intermediate_size'),
-      maxPositions: num('max_position_embeddings'), typeVocabSize: num('type_vocab_size', 2), layerNormEps: num('layer_norm_eps', 1e-12),
+      modelType: type, vocabSize: num('vocab_size'), hidden: num('hidden_size'), layers: num('num_hidden_layers'), heads: num('num_attention_heads'), intermediate: num('intermediate_size'),
+      maxPositions: num('max_position_embeddings'), typeVocabSize: num('type_vocab_size', type === 'roberta' ? 1 : 2), layerNormEps: num('layer_norm_eps', 1e-12),
       hiddenDropout, attentionDropout: num('attention_probs_dropout_prob', 0.1), classifierDropout: typeof config.classifier_dropout === 'number' ? config.classifier_dropout : hiddenDropout,
+      ...(type === 'roberta' ? { padTokenId: num('pad_token_id', 1) } : {}),
     };
   }
-  throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: model_type ${JSON.stringify(type)} cannot be trained yet (distilbert, bert)`);
+  throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: model_type ${JSON.stringify(type)} cannot be trained yet (distilbert, bert, roberta)`);
 }
