@@ -10,9 +10,10 @@ import { printServeBench, serveBench } from './serve-bench.js';
 import { type Ratio, writeSuite, writeSummary } from './report.js';
 import { requireShared } from '@bertkit/shared-data';
 import { type TokenizerBenchResult, printTokenizerBench, tokenizerBench } from './tokenizer-bench.js';
+import { learnBench, printLearnBench } from './learn-bench.js';
 import { printTrainBench, trainBench } from './train-bench.js';
 
-const SUITES = ['tokenize', 'embed', 'fit', 'e2e', 'serve', 'train'] as const;
+const SUITES = ['tokenize', 'embed', 'fit', 'e2e', 'serve', 'train', 'learn'] as const;
 type Suite = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -102,6 +103,12 @@ if (only.includes('train')) {
   writeSuite(resultsDir, 'train', machine, train);
   capture(() => printTrainBench(train));
   if (train.ratioVsTorch !== null) ratios.push({ label: 'train tokens/s: vs PyTorch 1.13', value: train.ratioVsTorch }, { label: 'train peak RSS: PyTorch / bertkit', value: train.rssRatioVsTorch! });
+}
+if (only.includes('learn')) {
+  // Long (about 40 minutes in full): fine-tuning and masked-LM pretraining from random initialisation.
+  const learn = await learnBench(shared, quick);
+  writeSuite(resultsDir, 'learn', machine, learn);
+  capture(() => printLearnBench(learn));
 }
 writeSummary(resultsDir, machine, sections, ratios, quick);
 console.log(`\nwrote ${resultsDir}/{${only.join(',')}}.json, latest.md and ratios.svg in ${((performance.now() - started) / 60000).toFixed(1)} min`);

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TrainExample } from '@bertkit/finetune';
+import { loadTokenizer } from '@bertkit/wordpiece';
+import { type MlmLearnResult, learnMlm } from './learn-mlm.js';
+import { smallBert } from './learn-model.js';
+import { type Sst2LearnResult, encodeLabelled, learnSst2 } from './learn-sst2.js';
+import { formatTable } from './measure.js';
+import { tsvRows } from './shared.js';
+
+export interface LearnBenchResult {
+  threads: number;
+  sst2: Sst2LearnResult;
+  mlm: MlmLearnResult;
+}
+
+/** The GLUE file has a header and `sentence<TAB>label`; the sentence-level files have none. */
+function glueRows(path: string): { texts: string[]; labels: number[] } {
+  const lines = readFileSync(path, 'utf8').split('\n').slice(1).filter((l) => l.trim() !== '');
+  const split = lines.map((l) => [l.slice(0, l.lastIndexOf('\t')), Number(l.slice(l.lastIndexOf('\t') + 1))] as const);
+  return { texts: split.map((s) => s[0]), labels: split.map((s) => s[1]) };
+}
+
+/**
+ * Does training learn? (issue 15, Must show 2) Two runs from random initialisation with the small BERT:
+ * SST-2 GLUE fine-tuning for two epochs (target: ≥ 80% dev accuracy), and masked-LM pretraining for 1,000
+ * steps (held-out loss falling at every evaluation; its mean-pooled features beat random ones in a probe).
+ * --quick: a 2-layer hidden-64 model on a slice, to show the suite runs (no quality claim).
+ */
+export async function learnBench(shared: string, quick: boolean, log: (line: string) => void = console.log): Promise<LearnBenchResult> {
+  const threads = 2;
+  const tokenizerDir = join(shared, 'tokenizers', 'bert-base-uncased');
+  const tokenizer = loadTokenizer(tokenizerDir);
+  const spec = smallBert(quick);
+  const glue = glueRows(join(shared, 'data', 'sst2-glue', 'train.tsv'));
+  const sst2Train = tsvRows(join(shared, 'data', 'sst2', 'train.tsv'));
+  const sst2Dev = tsvRows(join(shared, 'data', 'sst2', 'dev.tsv'));
+  let train = encodeLabelled(tokenizer, glue);
+  let dev = encodeLabelled(tokenizer, sst2Dev);
+  if (quick) {
+    train = train.slice(0, 1500);
+    dev = dev.slice(0, 200);
+  }
+  log(`learn: SST-2 GLUE ${train.length} phrases, ${quick ? 1 : 2} epoch(s), ${spec.layers} layers hidden ${spec.hidden}`);
+  const sst2 = await learnSst2(spec, train, dev, { epochs: quick ? 1 : 2, threads, log });
+
+  const agnews = ['dev.tsv', 'test.tsv'].flatMap((f) => tsvRows(join(shared, 'data', 'agnews', f)).texts);
+  let corpus: TrainExample[] = [...sst2Train.texts, ...agnews].map((text) => ({ ids: Array.from(tokenizer.encode(text).ids).slice(0, 128), label: 0 }));
+  let probeTrain = sst2Train;
+  let probeDev = sst2Dev;
+  if (quick) {
+    corpus = corpus.slice(0, 2000);
+    probeTrain = { texts: sst2Train.texts.slice(0, 300), labels: sst2Train.labels.slice(0, 300) };
+    probeDev = { texts: sst2Dev.texts.slice(0, 100), labels: sst2Dev.labels.slice(0, 100) };
+  }
+  const steps = quick ? 20 : 1000;
+  log(`learn: masked LM on ${corpus.length} SST-2 + AG News lines, ${steps} steps`);
+  const mlm = await learnMlm({ spec, corpus, tokenizerDir, probeTrain, probeDev, steps, evalEvery: quick ? 10 : 250, threads, log });
+  return { threads, sst2, mlm };
+}
+
+export function printLearnBench(r: LearnBenchResult): void {
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  console.log(`\n## learn: fine-tuning and masked-LM pretraining from random initialisation (${r.sst2.model}, ${r.threads} threads)\n`);
+  console.log(formatTable(['run', 'result', 'time', 'train tokens/s'], [
+    [`SST-2 GLUE ${r.sst2.trainExamples} phrases, ${r.sst2.epochs} epoch(s), ${r.sst2.steps} steps`, `dev accuracy ${r.sst2.devAccuracy.map(pct).join(' → ')} (majority ${pct(r.sst2.majority)})`, `${(r.sst2.seconds / 60).toFixed(1)} min`, r.sst2.tokensPerSecond.toFixed(0)],
+    [`masked LM ${r.mlm.trainLines} lines, ${r.mlm.steps} steps`, `held-out loss ${r.mlm.heldOut.map((h) => h.loss.toFixed(3)).join(' → ')} (${r.mlm.decreasingAtEveryEvaluation ? 'falls at every evaluation' : 'NOT monotone'})`, `${(r.mlm.seconds / 60).toFixed(1)} min`, r.mlm.tokensPerSecond.toFixed(0)],
+    ['linear probe, mean-pooled features', `SST-2 dev: pretrained ${pct(r.mlm.probe.pretrained)} vs random ${pct(r.mlm.probe.random)}`, '', ''],
+  ]));
+}
