@@ -19,6 +19,7 @@ export type { LossRule } from './rules/loss.js';
 export { encoderNames, headDropout, headNames, headWidth, parameterShapes, readEncoderSpec, specFromConfig } from './model/model-spec.js';
 export type { EncoderNames, EncoderSpec, HeadNames, LayerNames, TrainTask, TrainableType } from './model/model-spec.js';
 export { EMBEDDING_GRAD, encoderGraph } from './model/encoder-graph.js';
+export { maxSequenceLength, positionIdsOf, robertaPositionIds } from './model/position-ids.js';
 export type { EncoderGraph } from './model/encoder-graph.js';
 export { CLASSIFIER_DROPOUT, buildTrainingGraph, gradName } from './model/task-graph.js';
 export type { TrainingGraph, TrainingGraphOptions } from './model/task-graph.js';

@@ -38,4 +38,14 @@ describe('TrainingSession targets per task', () => {
     expect((await multiS.evaluate({ ...base, floatLabels: new Float32Array(6).fill(1) })).loss).toBeCloseTo(Math.log(2), 6);
     for (const s of sessions) await s.release();
   });
+
+  it('refuses ids outside the embedding tables with E_SHAPE, naming them', async () => {
+    const spec = readEncoderSpec(standInDir('bert'));
+    const g = buildTrainingGraph(spec, 'sequence-classification', { gradients: false });
+    const session = await TrainingSession.create(g, new Map(g.parameters.map((p) => [p.name, new Float32Array(p.shape.reduce((a, c) => a * c, 1))])), { threads: 1 });
+    const batch = { batchSize: 1, seqLength: 2, inputIds: BigInt64Array.of(101n, 30522n), attentionMask: BigInt64Array.of(1n, 1n), labels: BigInt64Array.of(0n) };
+    await expect(session.evaluate(batch)).rejects.toThrow(/input_ids: 30522 at flat index 1 is outside the model's 30522 rows/);
+    await expect(session.evaluate({ ...batch, inputIds: BigInt64Array.of(101n, 102n), tokenTypeIds: BigInt64Array.of(0n, 2n) })).rejects.toThrow(/token_type_ids: 2 .* 2 rows/);
+    await session.release();
+  });
 });

@@ -125,7 +125,12 @@ export class TrainingSession {
       attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
     };
     const typeIds = batch.tokenTypeIds ?? new BigInt64Array(bs * t);
-    if (this.graph.tables.tokenType) feeds.token_type_ids = new ort.Tensor('int64', typeIds, dims);
+    // Out-of-range ids would otherwise surface as onnxruntime's Gather bounds message (B·T checks: cheap).
+    checkIds('input_ids', batch.inputIds, this.graph.spec.vocabSize);
+    if (this.graph.tables.tokenType) {
+      checkIds('token_type_ids', typeIds, this.graph.spec.typeVocabSize);
+      feeds.token_type_ids = new ort.Tensor('int64', typeIds, dims);
+    }
     const { task, problemType, numLabels } = this.graph;
     const sized = <T extends { length: number }>(name: string, data: T | undefined, n: number, what: string): T => {
       if (data?.length !== n) throw new FinetuneError('E_SHAPE', `${name}: expected ${n} (${what}), got ${data === undefined ? 'none' : data.length}`);
@@ -192,5 +197,13 @@ export class TrainingSession {
 
   async release(): Promise<void> {
     await this.session.release();
+  }
+}
+
+function checkIds(name: string, ids: BigInt64Array, size: number): void {
+  const limit = BigInt(size);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (id < 0n || id >= limit) throw new FinetuneError('E_SHAPE', `${name}: ${id} at flat index ${i} is outside the model's ${size} rows`);
   }
 }

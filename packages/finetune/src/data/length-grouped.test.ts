@@ -53,3 +53,11 @@ describe('padBatch per task', () => {
     expect(b.startPositions).toEqual(big([1, 0]));
   });
 });
+
+describe('padBatch pad id', () => {
+  it('pads input ids with the given id (RoBERTa: 1), attention 0 there', () => {
+    const b = padBatch([{ ids: [0, 5, 2], label: 0 }, { ids: [0, 2], label: 1 }], 'sequence-classification', undefined, 1);
+    expect(b.inputIds).toEqual(big([0, 5, 2, 0, 2, 1]));
+    expect(b.attentionMask).toEqual(big([1, 1, 1, 1, 1, 0]));
+  });
+});

@@ -34,7 +34,8 @@ export function lengthGroupedBatches(lengths: readonly number[], batchSize: numb
 }
 
 /**
- * Pads examples to the longest (pad id 0, attention 0) and lays out the task's targets (see TrainBatch):
+ * Pads examples to the longest (with `padId`: 0 for BERT-style vocabularies, the config's pad_token_id,
+ * 1, for RoBERTa, whose position ids depend on it; attention 0) and lays out the task's targets (see TrainBatch):
  * - sequence classification (the default): `labels` [B] int64 from `label`; also `floatLabels` [B] when
  *   every example has a `label` (regression), or `floatLabels` [B, C] from the examples' `labels`
  *   (multi-label). `problemType` only makes the check strict;
@@ -42,11 +43,11 @@ export function lengthGroupedBatches(lengths: readonly number[], batchSize: numb
  * - question answering: `startPositions` / `endPositions` [B] from `start` / `end`;
  * - masked LM: `labels` [B·T] all -100 (the collator, e.g. maskTokens, chooses the targets).
  */
-export function padBatch(examples: readonly TrainExample[], task: TrainTask = 'sequence-classification', problemType?: ProblemType): TrainBatch {
+export function padBatch(examples: readonly TrainExample[], task: TrainTask = 'sequence-classification', problemType?: ProblemType, padId = 0): TrainBatch {
   if (examples.length === 0) throw new FinetuneError('E_SHAPE', 'padBatch: no examples');
   const seqLength = Math.max(...examples.map((e) => e.ids.length));
   const n = examples.length * seqLength;
-  const inputIds = new BigInt64Array(n);
+  const inputIds = new BigInt64Array(n).fill(BigInt(padId));
   const attentionMask = new BigInt64Array(n);
   const tokenTypeIds = new BigInt64Array(n);
   examples.forEach((e, r) => {

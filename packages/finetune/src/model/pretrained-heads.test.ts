@@ -17,6 +17,7 @@ interface Reference {
   attention_mask: number[][];
   token_type_ids: number[][];
   logits?: number[][][];
+  hidden_states?: number[][][][];
   start_logits?: number[][];
   end_logits?: number[][];
 }
@@ -49,6 +50,25 @@ describe('trained heads from Hugging Face checkpoints', () => {
       expect(relativeError(startLogits!, ref.start_logits!.flat())).toBeLessThan(2e-5);
       expect(relativeError(endLogits!, ref.end_logits!.flat())).toBeLessThan(2e-5);
     }
+    await session.release();
+  });
+
+  it('roberta-tiny: the encoder (positions from pad + 1, padded batches) gives the stored last hidden states', async () => {
+    // An identity token classifier (32 labels = hidden size) exposes the last hidden state as the logits.
+    const spec = readEncoderSpec(dir('roberta-tiny'));
+    const graph = buildTrainingGraph(spec, 'token-classification', { numLabels: spec.hidden, gradients: false });
+    const { parameters, initialized } = loadParameters(graph, join(dir('roberta-tiny'), 'model.safetensors'));
+    expect(initialized.sort()).toEqual(['classifier.bias', 'classifier.weight']);
+    const eye = parameters.get('classifier.weight')!.fill(0);
+    for (let i = 0; i < spec.hidden; i++) eye[i * spec.hidden + i] = 1;
+    const session = await TrainingSession.create(graph, parameters, { threads: 1 });
+    let padded = 0;
+    for (const ref of references('roberta-tiny')) {
+      padded += ref.input_ids.flat().filter((id) => id === 1).length;
+      const { logits } = await session.evaluate(batchFromRows({ ...ref, labels: ref.input_ids.map((r) => r.map(() => 0)) }));
+      expect(relativeError(logits, ref.hidden_states!.at(-1)!.flat(2))).toBeLessThan(2e-5);
+    }
+    expect(padded).toBeGreaterThan(0); // the position offset of pad tokens was exercised
     await session.release();
   });
 });

@@ -38,7 +38,7 @@ def run(req):
     prefix = family + "."
     P = {}
     for name, t in read_safetensors(req["model_dir"] + "/model.safetensors").items():
-        P[name if name.startswith(prefix) or name.startswith("cls.") else prefix + name] = t
+        P[name if name.startswith((prefix, "cls.", "lm_head.")) else prefix + name] = t
     for name, values in req["head"].items():
         P[name] = torch.tensor(values["values"], dtype=torch.float64).view(values["shape"])
     for t in P.values():
@@ -84,14 +84,20 @@ def run(req):
             a = lin(attention(x, [p + "attention.q_lin", p + "attention.k_lin", p + "attention.v_lin"], heads, False), p + "attention.out_lin")
             x = ln(a + x, p + "sa_layer_norm", eps)
             x = ln(lin(F.gelu(lin(x, p + "ffn.lin1")), p + "ffn.lin2") + x, p + "output_layer_norm", eps)
-    else:
+    else:  # bert, roberta
         eps = config.get("layer_norm_eps", 1e-12)
         heads, layers = config["num_attention_heads"], config["num_hidden_layers"]
-        e = "bert.embeddings."
-        x = P[e + "word_embeddings.weight"][ids] + P[e + "position_embeddings.weight"][:T][None] + P[e + "token_type_embeddings.weight"][types]
+        e = family + ".embeddings."
+        if family == "roberta":  # create_position_ids_from_input_ids
+            pad = config.get("pad_token_id", 1)
+            real = ids.ne(pad).long()
+            positions = torch.cumsum(real, dim=1) * real + pad
+        else:
+            positions = torch.arange(T)[None].expand(B, T)
+        x = P[e + "word_embeddings.weight"][ids] + P[e + "position_embeddings.weight"][positions] + P[e + "token_type_embeddings.weight"][types]
         x = ln(x, e + "LayerNorm", eps)
         for i in range(layers):
-            p = f"bert.encoder.layer.{i}."
+            p = f"{family}.encoder.layer.{i}."
             s = p + "attention.self."
             a = lin(attention(x, [s + "query", s + "key", s + "value"], heads, True), p + "attention.output.dense")
             x = ln(a + x, p + "attention.output.LayerNorm", eps)
@@ -102,6 +108,8 @@ def run(req):
         first = x[:, 0]
         if family == "distilbert":
             logits = lin(F.relu(lin(first, "pre_classifier")), "classifier")
+        elif family == "roberta":  # RobertaClassificationHead
+            logits = lin(torch.tanh(lin(first, "classifier.dense")), "classifier.out_proj")
         else:
             logits = lin(torch.tanh(lin(first, "bert.pooler.dense")), "classifier")
         problem = req["problem_type"]

@@ -7,9 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { padBatch } from '../data/length-grouped.js';
 import type { ProblemType, TrainExample } from '../run/types.js';
-import { standInDir } from '../testing/reference.js';
 import { relativeError } from '../testing/run-graph.js';
-import { MULTI_LABEL_ROWS, REGRESSION_ROWS, TASK_ROWS, perturbHeadBiases } from '../testing/task-examples.js';
+import { MULTI_LABEL_ROWS, REGRESSION_ROWS, TASK_ROWS, familyDir, familyPadId, perturbHeadBiases, rowsFor } from '../testing/task-examples.js';
 import { findTorchPython, runTorchScript } from '../testing/torch.js';
 import { TrainingSession } from '../training-session.js';
 import { loadParameters } from './load-parameters.js';
@@ -46,14 +45,14 @@ describe('task graphs vs PyTorch (live, python3-torch re-implementation of trans
     return;
   }
   // Every case's graph, parameters and batch first, so one python process (torch's import costs seconds) serves all.
-  const prepared = (['distilbert', 'bert'] as const).flatMap((model) =>
+  const prepared = (['distilbert', 'bert', 'roberta'] as const).flatMap((model) =>
     cases.map((c) => {
-      const dir = standInDir(model);
+      const dir = familyDir(model);
       const spec = readEncoderSpec(dir);
       const graph = buildTrainingGraph(spec, c.task, { numLabels: c.numLabels, ...(c.problemType ? { problemType: c.problemType } : {}) });
       const { parameters, initialized } = loadParameters(graph, join(dir, 'model.safetensors'), { seed: 11 });
       perturbHeadBiases(parameters);
-      const batch = padBatch(c.rows, c.task, c.problemType);
+      const batch = padBatch(rowsFor(model, c.rows), c.task, c.problemType, familyPadId(model));
       const shapes = new Map(graph.parameters.map((p) => [p.name, p.shape]));
       const request = {
         model_dir: dir,

@@ -15,11 +15,18 @@ export function encoderHiddenRef(spec: EncoderSpec, params: Params, batch: Train
   const h = spec.hidden;
   const n = bs * t;
   let x: Float64Array = new Float64Array(n * h);
+  // RoBERTa (transformers' create_position_ids_from_input_ids): pad tokens sit at position pad, the others
+  // at pad + their rank among the row's non-pad tokens; other families at 0..T-1.
+  const pad = spec.padTokenId ?? 1;
+  let rank = 0;
   for (let r = 0; r < n; r++) {
     const id = Number(batch.inputIds[r]);
     const type = Number(batch.tokenTypeIds?.[r] ?? 0n);
+    if (r % t === 0) rank = 0;
+    let position = r % t;
+    if (spec.modelType === 'roberta') position = id === pad ? pad : pad + ++rank;
     for (let j = 0; j < h; j++) {
-      x[r * h + j] = p(names.word)[id * h + j]! + p(names.position)[(r % t) * h + j]! + (names.tokenType ? p(names.tokenType)[type * h + j]! : 0);
+      x[r * h + j] = p(names.word)[id * h + j]! + p(names.position)[position * h + j]! + (names.tokenType ? p(names.tokenType)[type * h + j]! : 0);
     }
   }
   x = layerNormRef(x, p(names.embeddingNorm[0]), p(names.embeddingNorm[1]), h, spec.layerNormEps);
@@ -82,9 +89,9 @@ export function taskLossRef(
   if (task === 'sequence-classification') {
     const first = new Float64Array(bs * h);
     for (let r = 0; r < bs; r++) first.set(x.subarray(r * t * h, r * t * h + h), r * h);
-    const isDistil = spec.modelType === 'distilbert';
-    const dense = linearRef(first, p(isDistil ? 'pre_classifier.weight' : 'bert.pooler.dense.weight'), p(isDistil ? 'pre_classifier.bias' : 'bert.pooler.dense.bias'), bs, h, h);
-    const logits = linearRef(isDistil ? reluRef(dense) : tanhRef(dense), p('classifier.weight'), p('classifier.bias'), bs, h, c);
+    const [dense, out] = { distilbert: ['pre_classifier', 'classifier'], bert: ['bert.pooler.dense', 'classifier'], roberta: ['classifier.dense', 'classifier.out_proj'] }[spec.modelType];
+    const y = linearRef(first, p(`${dense}.weight`), p(`${dense}.bias`), bs, h, h);
+    const logits = linearRef(spec.modelType === 'distilbert' ? reluRef(y) : tanhRef(y), p(`${out}.weight`), p(`${out}.bias`), bs, h, c);
     if (options.problemType === 'multi_label_classification') return bceRef(logits, batch.floatLabels!);
     if (options.problemType === 'regression') return mseRef(logits, batch.floatLabels!);
     return crossEntropyRef(logits, Array.from(batch.labels, Number), c);

@@ -1,4 +1,13 @@
+import { join } from 'node:path';
+import { requireShared } from '@bertkit/shared-data';
+import type { TrainableType } from '../model/model-spec.js';
 import type { TrainExample } from '../run/types.js';
+
+/** A small random model of each trainable family: tiny-random-{distilbert,bert}, roberta-tiny. */
+export const familyDir = (family: TrainableType): string => join(requireShared(), 'models', family === 'roberta' ? 'roberta-tiny' : `tiny-random-${family}`);
+
+/** The id padBatch must pad with (RoBERTa's positions depend on it). */
+export const familyPadId = (family: TrainableType): number => (family === 'roberta' ? 1 : 0);
 
 /**
  * Three short rows for the task-graph oracles: padding, a second segment (BERT type ids), token labels
@@ -16,5 +25,10 @@ export const REGRESSION_ROWS: TrainExample[] = TASK_ROWS.map((r, i) => ({ ...r, 
 
 /** Deterministic non-zero head biases, so their effect on the loss is exercised too. */
 export function perturbHeadBiases(parameters: Map<string, Float32Array>): void {
-  for (const [name, values] of parameters) if (/^(classifier|qa_outputs|pre_classifier|bert\.pooler\.dense)\.bias$/.test(name)) values.forEach((_, i, a) => (a[i] = 0.05 * Math.sin(i + 1)));
+  for (const [name, values] of parameters) if (/^(classifier|classifier\.dense|classifier\.out_proj|qa_outputs|pre_classifier|bert\.pooler\.dense)\.bias$/.test(name)) values.forEach((_, i, a) => (a[i] = 0.05 * Math.sin(i + 1)));
+}
+
+/** The rows as a family can take them: RoBERTa has a single token type. */
+export function rowsFor(family: TrainableType, rows: readonly TrainExample[]): TrainExample[] {
+  return family === 'roberta' ? rows.map(({ typeIds: _drop, ...rest }) => rest) : [...rows];
 }
