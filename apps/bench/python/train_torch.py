@@ -97,7 +97,10 @@ def main():
     optimizer = torch.optim.AdamW(groups, lr=spec["learningRate"], betas=(0.9, 0.999), eps=1e-8)
     batches = [padded(b) for b in spec["batches"]]
     out = {"stepSeconds": [], "phases": {"forward+backward": 0.0, "clip": 0.0, "adamw": 0.0}, "losses": []}
+    cpu_start = None
     for i, (ids, mask, labels) in enumerate(batches):
+        if i == spec["warmup"]:
+            cpu_start = time.process_time()
         t0 = time.perf_counter()
         optimizer.zero_grad(set_to_none=True)
         loss = model(ids, mask, labels)
@@ -114,6 +117,7 @@ def main():
         out["phases"]["clip"] += t2 - t1
         out["phases"]["adamw"] += t3 - t2
         out["losses"].append(loss.item())
+    out["cpuSeconds"] = time.process_time() - cpu_start if cpu_start is not None else 0.0
     out["peakRssMb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["parameters"] = sum(p.numel() for p in model.parameters())
     out["torch"] = torch.__version__

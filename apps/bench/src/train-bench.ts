@@ -18,6 +18,8 @@ export interface TrainSide {
   /** Seconds per phase, summed over the timed steps. */
   phases: Record<string, number>;
   meanLoss: number;
+  /** Real tokens per CPU-second of the whole process (all threads, spinning included): less sensitive to other load than tokensPerSecond. */
+  tokensPerCpuSecond: number;
   /** 1-minute load average when the side started (the 2 cores may be shared). */
   loadBefore: number;
 }
@@ -52,6 +54,7 @@ interface WorkerOutput {
   losses: number[];
   peakRssMb: number;
   parameters: number;
+  cpuSeconds: number;
 }
 
 const FLOP_DEFINITION =
@@ -79,7 +82,7 @@ export async function trainBench(shared: string, appDir: string, cacheDir: strin
   const threads = 2;
   const configPath = quick ? join(shared, 'models', 'tiny-random-distilbert', 'config.json') : join(shared, 'tokenizers', 'bert-base-uncased', 'distilbert-config.json');
   const batchPath = join(cacheDir, `train-batches${quick ? '-quick' : ''}.json`);
-  const file = writeTrainBatches(shared, batchPath, { configPath, warmup: quick ? 2 : 3, timed: quick ? 5 : 30, threads });
+  const file = writeTrainBatches(shared, batchPath, { configPath, warmup: quick ? 2 : 3, timed: quick ? 5 : 20, threads });
   const c = file.config as Record<string, number>;
   const shape = { vocab: c.vocab_size!, hidden: c.dim!, layers: c.n_layers!, heads: c.n_heads!, ffn: c.hidden_dim!, labels: 2 };
   const stats = timedStats(file);
@@ -99,6 +102,7 @@ export async function trainBench(shared: string, appDir: string, cacheDir: strin
       limitFraction: 0,
       peakRssMb: out.peakRssMb,
       phases: out.phases,
+      tokensPerCpuSecond: stats.realTokens / out.cpuSeconds,
       meanLoss: out.losses.reduce((a, b) => a + b, 0) / out.losses.length,
       loadBefore,
     };
@@ -158,10 +162,11 @@ export function printTrainBench(r: TrainBenchResult): void {
     Object.entries(s.phases)
       .map(([k, v]) => `${k} ${(v / r.timedSteps).toFixed(3)}`)
       .join(', '),
+    s.tokensPerCpuSecond.toFixed(1),
     s.meanLoss.toFixed(3),
     s.loadBefore.toFixed(2),
   ]);
-  console.log(formatTable(['side', 'real tokens/s', '% of limit', 'median step s', 'peak RSS MB', 'per step s', 'mean loss', 'load'], rows));
+  console.log(formatTable(['side', 'real tokens/s', '% of limit', 'median step s', 'peak RSS MB', 'per step s', 'tokens/CPU-s', 'mean loss', 'load'], rows));
   if (r.ratioVsTorch !== null) console.log(`bertkit / PyTorch: ${r.ratioVsTorch.toFixed(2)}x tokens/s; peak RSS PyTorch / bertkit ${r.rssRatioVsTorch!.toFixed(2)}x`);
   if (r.note) console.log(`note: ${r.note}`);
 }

@@ -16,6 +16,8 @@ export interface WorkerResult {
   losses: number[];
   peakRssMb: number;
   parameters: number;
+  /** Process CPU seconds (user + system, all threads) over the timed steps: robust to a busy machine. */
+  cpuSeconds: number;
 }
 
 const file = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as TrainBatchFile;
@@ -34,10 +36,12 @@ for (const p of graph.parameters) {
 }
 const session = await TrainingSession.create(graph, params, { threads: file.threads, dropout: true });
 const optimizer = new AdamW(params);
-const result: WorkerResult = { stepSeconds: [], phases: { graph: 0, clip: 0, adamw: 0 }, losses: [], peakRssMb: 0, parameters: count };
+const result: WorkerResult = { stepSeconds: [], phases: { graph: 0, clip: 0, adamw: 0 }, losses: [], peakRssMb: 0, parameters: count, cpuSeconds: 0 };
+let cpuStart: NodeJS.CpuUsage | null = null;
 for (let i = 0; i < file.batches.length; i++) {
   const { ids, labels } = file.batches[i]!;
   const batch = padBatch(ids.map((row, r) => ({ ids: row, label: labels[r]! })));
+  if (i === file.warmup) cpuStart = process.cpuUsage();
   const t0 = performance.now();
   const { loss } = await session.computeGradients(batch);
   const t1 = performance.now();
@@ -51,6 +55,10 @@ for (let i = 0; i < file.batches.length; i++) {
   result.phases.clip! += (t2 - t1) / 1000;
   result.phases.adamw! += (t3 - t2) / 1000;
   result.losses.push(loss);
+}
+if (cpuStart) {
+  const cpu = process.cpuUsage(cpuStart);
+  result.cpuSeconds = (cpu.user + cpu.system) / 1e6;
 }
 await session.release();
 result.peakRssMb = process.resourceUsage().maxRSS / 1024;
