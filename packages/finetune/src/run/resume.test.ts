@@ -109,7 +109,10 @@ describe('resume checks', () => {
       [{ train: toyExamples(39) }, /trainSize 40, this run has 39/],
       [{ model: standInDir('bert') }, /model .*tiny-random-distilbert.*tiny-random-bert/],
     ] as const) {
-      const err = await trainModel(options('distilbert', out, { epochs: 1, resume: true, ...extra })).catch((e: unknown) => e as Error & { code: string });
+      const err = await trainModel(options('distilbert', out, { epochs: 1, resume: true, ...extra })).then(
+        () => new Error('resumed'),
+        (e: unknown) => e as Error,
+      );
       expect(err).toMatchObject({ code: 'E_RESUME_MISMATCH', message: expect.stringMatching(pattern) });
       expect(err.message).not.toContain('\n');
     }
