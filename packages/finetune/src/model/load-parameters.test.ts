@@ -58,5 +58,7 @@ describe('loadParameters for the token classification and QA heads', () => {
     expect(buildTrainingGraph(distil, 'question-answering').headDropout).toBe(0.1); // qa_dropout default
     expect(buildTrainingGraph({ ...bert, classifierDropout: 0.3 }, 'token-classification').headDropout).toBe(0.3);
     expect(buildTrainingGraph(bert, 'question-answering').headDropout).toBe(0); // BertForQuestionAnswering: no dropout
+    expect([distil, bert].map((s) => buildTrainingGraph(s, 'masked-lm').padId)).toEqual([0, 0]);
+    expect(buildTrainingGraph(readEncoderSpec(join(standInDir('bert'), '..', 'roberta-tiny')), 'masked-lm').padId).toBe(1);
   });
 });

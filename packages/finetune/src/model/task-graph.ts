@@ -21,6 +21,8 @@ export interface TrainingGraph {
   gradients: boolean;
   /** The rate the session feeds as CLASSIFIER_DROPOUT in training mode (headDropout of spec and task). */
   headDropout: number;
+  /** The input id to pad rows with (padBatch's padId): RoBERTa's pad_token_id, whose positions depend on it; else 0. */
+  padId: number;
   /** Every parameter (graph input of the same name) with its shape. */
   parameters: Array<{ name: string; shape: number[] }>;
   /** Embedding tables whose gradient the session completes by scatter-add of EMBEDDING_GRAD. */
@@ -97,6 +99,7 @@ export function buildTrainingGraph(spec: EncoderSpec, task: TrainTask, options: 
     problemType,
     gradients: withGradients,
     headDropout: headDropout(spec, task),
+    padId: spec.modelType === 'roberta' ? (spec.padTokenId ?? 1) : 0,
     parameters,
     tables: { word: names.word, position: names.position, tokenType: names.tokenType },
     graphGradients,
