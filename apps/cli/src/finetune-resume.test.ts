@@ -13,15 +13,15 @@ const env = { ...process.env, BERTKIT_CACHE: join(work, 'cache'), BERTKIT_SHARED
 const run = (args: string[]) => runCli(args, { cwd: work, env });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-// 320 examples, batch 8: 40 steps per epoch, 80 in all; checkpoints every 6 steps fall mid-epoch.
-const STEPS_PER_EPOCH = 40;
-const args = (out: string) => ['finetune', '--model', TINY, '--data', 'train.tsv', '--dev', 'dev.tsv', '--epochs', '2', '--batch', '8', '--lr', '1e-3', '--warmup-ratio', '0.1', '--checkpoint-every', '6', '--keep-checkpoints', '2', '--threads', '1', '--seed', '7', '--out', out];
+// 160 examples, batch 8: 20 steps per epoch, 40 in all; checkpoints at 20 (epoch end), 25 (mid-epoch) and 40.
+const STEPS_PER_EPOCH = 20;
+const args = (out: string) => ['finetune', '--model', TINY, '--data', 'train.tsv', '--dev', 'dev.tsv', '--epochs', '2', '--batch', '8', '--lr', '1e-3', '--warmup-ratio', '0.1', '--checkpoint-every', '25', '--keep-checkpoints', '2', '--threads', '1', '--seed', '7', '--out', out];
 const checkpoints = (out: string) => (existsSync(join(work, out)) ? readdirSync(join(work, out)).filter((f) => /^checkpoint-\d+$/.test(f)) : []);
 const weights = (out: string) => readFileSync(join(work, out, 'model.safetensors'));
 let reference: Buffer;
 
 beforeAll(async () => {
-  writeFileSync(join(work, 'train.tsv'), `${sst2('train', 320).join('\n')}\n`);
+  writeFileSync(join(work, 'train.tsv'), `${sst2('train', 160).join('\n')}\n`);
   writeFileSync(join(work, 'dev.tsv'), `${sst2('dev', 40).join('\n')}\n`);
   const a = await run(args('a'));
   expect(a.code, a.stderr).toBe(0);
@@ -30,13 +30,12 @@ beforeAll(async () => {
 
 describe('finetune --resume', () => {
   it('SIGKILL mid-epoch after a checkpoint, then --resume: model.safetensors byte-identical to the uninterrupted run', async () => {
-    const b = await runUntil(args('b'), { cwd: work, env, afterStep: 14, signal: 'SIGKILL', ready: () => checkpoints('b').length > 0 });
+    const b = await runUntil(args('b'), { cwd: work, env, afterStep: 26, signal: 'SIGKILL', ready: () => checkpoints('b').includes('checkpoint-25') });
     expect(b.signal, b.stderr).toBe('SIGKILL');
-    // Killed for real: no final model yet, a checkpoint inside the first epoch.
-    expect(existsSync(join(work, 'b', 'model.safetensors'))).toBe(false);
-    const steps = checkpoints('b').map((c) => Number(c.split('-')[1]));
-    expect(Math.max(...steps)).toBeLessThan(STEPS_PER_EPOCH);
-    expect(Math.max(...steps) % STEPS_PER_EPOCH).not.toBe(0);
+    // Killed for real, inside the second epoch: the run's end (trainer_state.json, checkpoint-40) never came.
+    expect(existsSync(join(work, 'b', 'trainer_state.json'))).toBe(false);
+    expect(checkpoints('b').sort()).toEqual(['checkpoint-20', 'checkpoint-25']);
+    expect(25 % STEPS_PER_EPOCH).not.toBe(0);
     const resumed = await run([...args('b'), '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(weights('b').equals(reference)).toBe(true);
@@ -54,7 +53,7 @@ describe('finetune --resume', () => {
     const dir = said![1] as string;
     expect(existsSync(resolve(work, dir))).toBe(true);
     expect(checkpoints('d').length).toBeGreaterThan(0);
-    expect(existsSync(join(work, 'd', 'model.safetensors'))).toBe(false);
+    expect(existsSync(join(work, 'd', 'trainer_state.json'))).toBe(false);
     const resumed = await run([...args('d'), '--resume', dir]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(weights('d').equals(reference)).toBe(true);
