@@ -29,7 +29,13 @@ describe('TrainingSession targets per task', () => {
     const multi = buildTrainingGraph(spec, 'sequence-classification', { numLabels: 3, problemType: 'multi_label_classification', gradients: false });
     const sessions = await Promise.all([qa, token, multi].map((g) => TrainingSession.create(g, params(g), { threads: 1 })));
     const [qaS, tokenS, multiS] = sessions as [TrainingSession, TrainingSession, TrainingSession];
-    await expect(qaS.evaluate(base)).rejects.toThrow(/startPositions: expected 2 \(one per row\), got none/);
+    // Prediction: a batch without targets gives the logits and loss NaN; a wrong-sized target is still an error.
+    const predicted = await qaS.evaluate(base);
+    expect(predicted.loss).toBeNaN();
+    expect(predicted.startLogits!.length).toBe(6);
+    expect((await tokenS.evaluate(base)).loss).toBeNaN();
+    expect((await multiS.evaluate(base)).loss).toBeNaN();
+    await expect(qaS.evaluate({ ...base, startPositions: BigInt64Array.of(1n), endPositions: BigInt64Array.of(1n, 2n) })).rejects.toThrow(/startPositions: expected 2 \(one per row\), got 1/);
     await expect(tokenS.evaluate({ ...base, labels: BigInt64Array.of(0n, 1n) })).rejects.toThrow(/labels: expected 6 \(one per token\), got 2/);
     await expect(multiS.evaluate({ ...base, floatLabels: new Float32Array(2) })).rejects.toThrow(/floatLabels: expected 6 \(3 per row\)/);
     // With zero weights every logit is 0: the uniform losses log T, log 3 and log 2.
