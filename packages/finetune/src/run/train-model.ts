@@ -108,7 +108,8 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
   let stepsHere = 0;
   const loopStart = performance.now();
   let lastPredictions: Predictions | undefined;
-  let stoppedEarly = false;
+  // A resumed run that had already run out of patience stays stopped.
+  let stoppedEarly = run.patience !== undefined && state.stale >= run.patience;
 
   const microBatch = (indexes: number[], micro: number): TrainBatch => collate(padBatch(indexes.map((i) => options.train[i]!), run.trainTask, run.problemType), micro);
   const params = () => graph.parameters.map((p) => ({ name: p.name, shape: p.shape, data: parameters.get(p.name)! }));
@@ -151,7 +152,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
       return true;
     };
 
-    training: while (pos.step < totalSteps && pos.epoch < epochsToRun) {
+    training: while (!stoppedEarly && pos.step < totalSteps && pos.epoch < epochsToRun) {
       while (pos.batch < batchOrder.length && pos.step < totalSteps) {
         if (options.signal?.aborted) {
           const path = await checkpoint({ ...pos }, state.segment);
@@ -214,7 +215,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
         batchOrder = epochBatches(lengths, run.batchSize, run.seed, pos.epoch, run.groupByLength);
       }
       await checkpoint({ ...pos }, { ...pos });
-      if (stoppedEarly) break;
+      if (stoppedEarly || pos.step >= totalSteps || pos.epoch >= epochsToRun) break;
       await newSegment();
     }
   } finally {
