@@ -28,6 +28,7 @@ interface TorchResult {
 const cases: Array<{ task: Exclude<TrainTask, 'masked-lm'>; numLabels: number; problemType?: ProblemType; rows: TrainExample[] }> = [
   { task: 'token-classification', numLabels: 3, rows: TASK_ROWS },
   { task: 'question-answering', numLabels: 2, rows: TASK_ROWS },
+  { task: 'sequence-classification', numLabels: 3, problemType: 'single_label_classification', rows: TASK_ROWS },
   { task: 'sequence-classification', numLabels: 3, problemType: 'multi_label_classification', rows: MULTI_LABEL_ROWS },
   { task: 'sequence-classification', numLabels: 1, problemType: 'regression', rows: REGRESSION_ROWS },
 ];
