@@ -65,18 +65,7 @@ export async function finetune(session: TrainingSession, examples: readonly Exam
     const batches = epochBatches(examples.map((e) => e.ids.length), batchSize, seed, epoch, groupByLength);
     for (let first = 0; first < batches.length; first += accumulate) {
       const group = batches.slice(first, first + accumulate);
-      if (sums !== session.gradients) for (const s of sums.values()) s.fill(0);
-      let loss = 0;
-      for (const indexes of group) {
-        const result = await session.computeGradients(collate(padBatch(indexes.map((i) => examples[i]!)), micro++));
-        loss += result.loss / group.length;
-        if (sums === session.gradients) continue;
-        for (const [name, g] of session.gradients) {
-          const s = sums.get(name)!;
-          const w = 1 / group.length;
-          for (let i = 0; i < g.length; i++) s[i]! += g[i]! * w;
-        }
-      }
+      const loss = await accumulateGradients(session, group.length, (k) => collate(padBatch(group[k]!.map((i) => examples[i]!)), micro++), sums === session.gradients ? null : sums);
       const gradNorm = maxGradNorm > 0 ? clipGradNorm(sums.values(), maxGradNorm) : Number.NaN;
       const lr = learningRate(step, { ...options.schedule, totalSteps });
       optimizer.step(sums, lr);
@@ -87,6 +76,27 @@ export async function finetune(session: TrainingSession, examples: readonly Exam
     }
   }
   return log;
+}
+
+/**
+ * Forward + backward over the `count` micro-batches of one optimizer step (made on demand by `batchAt`);
+ * returns their mean loss. With `sums` the gradients are averaged into it (accumulation; only the names
+ * `sums` holds); without, a single micro-batch's gradients stay in the session's buffers (no extra pass).
+ */
+export async function accumulateGradients(session: TrainingSession, count: number, batchAt: (k: number) => TrainBatch, sums: ReadonlyMap<string, Float32Array> | null): Promise<number> {
+  if (sums) for (const s of sums.values()) s.fill(0);
+  let loss = 0;
+  const w = 1 / count;
+  for (let k = 0; k < count; k++) {
+    const result = await session.computeGradients(batchAt(k));
+    loss += result.loss * w;
+    if (!sums) continue;
+    for (const [name, s] of sums) {
+      const g = session.gradients.get(name)!;
+      for (let i = 0; i < g.length; i++) s[i]! += g[i]! * w;
+    }
+  }
+  return loss;
 }
 
 /** The batches (example indexes) of one epoch: seeded by seed + epoch, length-grouped or a plain shuffle. */

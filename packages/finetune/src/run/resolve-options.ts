@@ -58,7 +58,8 @@ export function resolveOptions(o: TrainModelOptions): RunOptions {
   const numLabels = problemType === 'regression' ? 1 : labelled ? labelNames.length : 2;
   checkExamples('train', o.train, o.task, problemType, numLabels);
   if (o.dev) checkExamples('dev', o.dev, o.task, problemType, numLabels);
-  const metric = o.metricForBestModel ?? (o.task === 'masked-lm' || problemType === 'regression' ? 'loss' : o.task === 'classify' && problemType === 'single_label_classification' ? 'accuracy' : 'f1');
+  // transformers spells it eval_accuracy; both are accepted.
+  const metric = o.metricForBestModel?.replace(/^eval_/, '') ?? (o.task === 'masked-lm' || problemType === 'regression' ? 'loss' : o.task === 'classify' && problemType === 'single_label_classification' ? 'accuracy' : 'f1');
   const schedule = o.schedule ?? 'linear';
   if (!['linear', 'cosine', 'constant'].includes(schedule)) throw bad(`schedule must be linear, cosine or constant, got ${JSON.stringify(schedule)}`);
   const lr = o.learningRate ?? 5e-5;

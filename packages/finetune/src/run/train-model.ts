@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { TrainBatch } from '../batch.js';
 import { padBatch } from '../data/length-grouped.js';
 import { FinetuneError } from '../errors.js';
-import { epochBatches } from '../finetune.js';
+import { accumulateGradients, epochBatches } from '../finetune.js';
 import { specFromConfig } from '../model/model-spec.js';
 import { buildTrainingGraph } from '../model/task-graph.js';
 import { AdamW } from '../optim/adamw.js';
@@ -160,20 +160,10 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
         }
         const before = { ...pos };
         const group = batchOrder.slice(pos.batch, pos.batch + run.accumulate);
-        if (sums) for (const s of sums.values()) s.fill(0);
-        let loss = 0;
-        for (const indexes of group) {
-          const batch = microBatch(indexes, pos.micro++);
-          const r = await session.computeGradients(batch);
-          loss += r.loss / group.length;
-          for (const i of indexes) tokensSeen += options.train[i]!.ids.length;
-          if (!sums) continue;
-          const w = 1 / group.length;
-          for (const [name, s] of sums) {
-            const g = session.gradients.get(name)!;
-            for (let i = 0; i < g.length; i++) s[i]! += g[i]! * w;
-          }
-        }
+        const loss = await accumulateGradients(session, group.length, (k) => {
+          for (const i of group[k]!) tokensSeen += options.train[i]!.ids.length;
+          return microBatch(group[k]!, pos.micro++);
+        }, sums);
         const grads = sums ?? session.gradients;
         const trainableGrads = [...trainable.keys()].map((n) => grads.get(n)!);
         const gradNorm = run.maxGradNorm > 0 ? clipGradNorm(trainableGrads, run.maxGradNorm) : globalNorm(trainableGrads);
