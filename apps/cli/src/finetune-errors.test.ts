@@ -28,7 +28,8 @@ beforeAll(() => {
   writeFileSync(join(work, 'gpt2ish', 'config.json'), JSON.stringify({ ...config, model_type: 'gpt2', architectures: ['GPT2Model'] }));
 });
 
-describe('finetune: bad input is one line, exit 1', () => {
+// Independent runs with their own outputs: concurrent, as most of the time is process start-up.
+describe.concurrent('finetune: bad input is one line, exit 1', () => {
   it('a dev label never seen in training names the label, the dev file and its line', async () => {
     const r = await run([...base, '--dev', 'bad-dev.tsv', '--out', 'o1']);
     expectUserError(r, /bad-dev\.tsv:7: label "2" never occurs in the training data train\.tsv \(its labels: 0, 1\)/);
@@ -69,27 +70,32 @@ describe('finetune: bad input is one line, exit 1', () => {
     expectUserError(r, /step \d+.*(learning rate|lr)|(learning rate|lr).*step \d+/i);
   });
 
-  it('usage errors: --stride outside qa, --resume nothing to resume from', async () => {
+  it('usage errors: --stride outside qa, --lr 0, --resume with nothing to resume from', async () => {
     expectUserError(await run([...base, '--stride', '64', '--out', 'o8']), /--stride is for --task qa/);
     expectUserError(await run([...base, '--lr', '0', '--out', 'o8']), /--lr must be positive/);
+    expectUserError(await run([...base, '--out', 'o8', '--resume']), /o8: no checkpoint to resume from/);
   });
 
-  it('disk full while saving: one line, the previous checkpoint survives', async () => {
-    // A preload that fails every write of the final model with ENOSPC, as a full disk would.
+  it('disk full while saving a checkpoint: one line naming it, the previous checkpoint intact and resumable', async () => {
+    // A preload fails every write to files under FAIL_PATH with ENOSPC, as a full disk does (the library's
+    // own tests also fill a real tmpfs where mounting is allowed).
     const preload = `data:text/javascript,${encodeURIComponent(`
       import fs from 'node:fs';
       import { syncBuiltinESMExports } from 'node:module';
-      const fail = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
-      let n = 0;
-      const wrap = (name) => { const f = fs[name]; fs[name] = function (...a) { if (++n > Number(process.env.FAIL_AFTER)) throw fail(); return f.apply(this, a); }; };
-      wrap('writeSync'); wrap('writeFileSync');
+      const doomed = new Set();
+      const open = fs.openSync;
+      fs.openSync = function (path, ...rest) { const fd = open.call(this, path, ...rest); if (String(path).includes(process.env.FAIL_PATH)) doomed.add(fd); return fd; };
+      const write = fs.writeSync;
+      fs.writeSync = function (fd, ...rest) { if (doomed.has(fd)) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' }); return write.call(this, fd, ...rest); };
       syncBuiltinESMExports();
     `)}`;
-    const ok = await run([...base, '--epochs', '1', '--checkpoint-every', '4', '--out', 'o9']);
-    expect(ok.code, ok.stderr).toBe(0);
-    const kept = readdirSync(join(work, 'o9')).filter((f) => f.startsWith('checkpoint-'));
-    expect(kept.length).toBeGreaterThan(0);
-    const r = await runCli([...base, '--epochs', '2', '--checkpoint-every', '4', '--out', 'o10'], { cwd: work, env: { ...env, FAIL_AFTER: '40' }, nodeArgs: ['--import', preload] });
-    expectUserError(r, /no space|disk/i);
+    const args = [...base, '--epochs', '1', '--checkpoint-every', '4', '--out', 'o9'];
+    const r = await runCli(args, { cwd: work, env: { ...env, FAIL_PATH: 'checkpoint-8' }, nodeArgs: ['--import', preload] });
+    expectUserError(r, new RegExp(`disk full while saving checkpoint ${join(work, 'o9', 'checkpoint-8').replace(/[/.]/g, '\\$&')}$`, 'm'));
+    // Only the complete checkpoint is left: no partial directory or file.
+    expect(readdirSync(join(work, 'o9')).filter((f) => f.startsWith('checkpoint-'))).toEqual(['checkpoint-4']);
+    expect(readdirSync(join(work, 'o9', 'checkpoint-4')).some((f) => f.includes('.tmp-'))).toBe(false);
+    const resumed = await run([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
   });
 });
