@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { conllText } from '@bertkit/trainer';
+import { type NativeTokenizer, loadTokenizer } from '@bertkit/wordpiece';
 import { afterAll, describe, expect, it } from 'vitest';
 import { post, ServeHarness } from './serve/test-harness.js';
 import { SHARED } from './testing/paths.js';
@@ -97,6 +98,8 @@ describe('finetune ner: first-subword labels, round trip, BertForTokenClassifica
     // The run's predictions: one label id per labelled position, i.e. per CoNLL word.
     const reported = summary.best.predictions as number[][];
     expect(reported.map((p) => p.length)).toEqual(devSentences.map((s) => s.words.length));
+    // The run found entities, so the comparison below is not between two all-"O" taggings.
+    expect(reported.flat().filter((k) => c.id2label[k] !== 'O').length).toBeGreaterThan(10);
     const texts = devSentences.map((s) => conllText(s.words).text);
     writeFileSync(join(work, 'ner-dev-texts.txt'), `${texts.join('\n')}\n`);
     const p = await run(['predict', '--model', 'ner-out', '--aggregation', 'none', 'ner-dev-texts.txt']);
@@ -137,5 +140,18 @@ describe('finetune qa: windows, round trip, DistilBertForQuestionAnswering layou
     const answers = jsonLines(p.stdout) as Array<{ answer: string; start: number; end: number }>;
     expect(answers).toHaveLength(20);
     answers.forEach((a, i) => expect(rows[100 + i]!.context.slice(a.start, a.end)).toBe(a.answer));
+    // Where the run's best span (over every position, up to 30 tokens) lies in the context and is at most 15
+    // tokens, it is also the pipeline's best context span (same logits, a subset of spans): the same text.
+    const tokenizer = loadTokenizer(TINY) as NativeTokenizer;
+    let compared = 0;
+    (summary.best.predictions as Array<[number, number]>).forEach(([s0, e0], i) => {
+      const q = rows[100 + i]!;
+      const e = tokenizer.encode(q.question, q.context, { padding: false });
+      if (e.sequenceIds[s0] !== 1 || e.sequenceIds[e0] !== 1 || e0 - s0 >= 15) return;
+      expect(answers[i]!.start).toBe(e.offsets[s0]![0]);
+      expect(answers[i]!.end).toBe(e.offsets[e0]![1]);
+      compared++;
+    });
+    expect(compared).toBeGreaterThan(10);
   });
 });
