@@ -74,6 +74,12 @@ describe.concurrent('finetune: bad input is one line, exit 1', () => {
     expectUserError(await run([...base, '--stride', '64', '--out', 'o8']), /--stride is for --task qa/);
     expectUserError(await run([...base, '--lr', '0', '--out', 'o8']), /--lr must be positive/);
     expectUserError(await run([...base, '--out', 'o8', '--resume']), /o8: no checkpoint to resume from/);
+    expectUserError(await run([...base, '--out', 'o8', '--schedule', 'step']), /--schedule must be one of linear, cosine, constant; got "step"/);
+    for (const c of ['finetune', 'pretrain']) {
+      const help = await run([c, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain(`bertkit ${c} --model`);
+    }
   });
 
   it('disk full while saving a checkpoint: one line naming it, the previous checkpoint intact and resumable', async () => {
