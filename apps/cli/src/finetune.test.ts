@@ -2,7 +2,7 @@
 // and `serve --model` and gives exactly the predictions the training process reported on the same dev
 // data; its config and safetensors keys are those of the Hugging Face class (compared with real
 // fine-tuned checkpoints from the Hub in ../shared, not with our own writer).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { conllText } from '@bertkit/trainer';
@@ -153,5 +153,24 @@ describe('finetune qa: windows, round trip, DistilBertForQuestionAnswering layou
       compared++;
     });
     expect(compared).toBeGreaterThan(10);
+  });
+});
+
+describe('finetune --model <hub id>', () => {
+  it('trains the snapshot of a repository in the Hugging Face cache (no network)', async () => {
+    const hub = join(work, 'hf', 'hub');
+    const repo = join(hub, 'models--test--tiny');
+    const commit = 'a'.repeat(40);
+    mkdirSync(join(repo, 'refs'), { recursive: true });
+    writeFileSync(join(repo, 'refs', 'main'), commit);
+    cpSync(TINY, join(repo, 'snapshots', commit), { recursive: true });
+    writeFileSync(join(work, 'small.tsv'), `${sst2('train', 32).join('\n')}\n`);
+    const r = await runCli(['finetune', '--model', 'test/tiny', '--data', 'small.tsv', '--max-steps', '2', '--threads', '1', '--out', 'hub-out', '--json'], { cwd: work, env: { ...env, HF_HUB_CACHE: hub } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).steps).toBe(2);
+    expect(config(join(work, 'hub-out')).architectures).toEqual(['DistilBertForSequenceClassification']);
+    const missing = await runCli(['finetune', '--model', 'test/absent', '--data', 'small.tsv', '--out', 'x'], { cwd: work, env: { ...env, HF_HUB_CACHE: hub } });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/model "test\/absent" is not a local path and is not in the Hugging Face cache/);
   });
 });
