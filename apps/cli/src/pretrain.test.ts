@@ -46,5 +46,10 @@ describe('pretrain', () => {
     expectUserError(await run(['pretrain', '--model', TINY, '--corpus', 'blank.txt', '--steps', '2', '--out', 'x']), /blank\.txt: no text/);
     expectUserError(await run(['pretrain', '--model', TINY, '--corpus', 'small.txt', '--steps', '2', '--out', 'x']), /small\.txt: 2 non-empty line\(s\), all held out by --eval-lines 500/);
     expectUserError(await run(['pretrain', '--model', TINY, '--corpus', 'small.txt', '--out', 'x']), /give --steps <n> or --epochs <e>/);
+    // Whole-word masking, no held-out lines: trains, and no evaluation line is printed.
+    const wwm = await run(['pretrain', '--model', TINY, '--corpus', 'small.txt', '--eval-lines', '0', '--whole-word-mask', '--steps', '2', '--threads', '1', '--out', 'wwm']);
+    expect(wwm.code, wwm.stderr).toBe(0);
+    expect(wwm.stderr).not.toMatch(/^eval/m);
+    expect(wwm.stdout).toMatch(/^saved .*wwm: 2 steps/);
   });
 });

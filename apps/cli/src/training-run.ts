@@ -59,7 +59,8 @@ export const RUN_USAGE = `  --epochs <n>             passes over the training da
   --early-stopping <p>     stop when the best metric has not improved for p evaluations
   --metric <name>          metric that picks the kept model (default accuracy, f1, or loss)
   --resume [<dir>]         continue from a checkpoint directory, or the newest one in --out
-  --progress <m>           bar | json | none (default bar on a terminal, else none)
+  --progress <m>           bar | json | none (default: bar on a terminal, else a line a minute;
+                           BERTKIT_PROGRESS=0 silences it)
   --quiet                  no progress and no evaluation lines (errors only)
   --json                   the run's summary as one JSON object on stdout
   Ctrl-C / SIGTERM: the current step finishes, a checkpoint is saved, exit 130 (again: quit at once).`;
@@ -160,12 +161,14 @@ const metricText = (m: Record<string, number>) =>
  * the summary on stdout (JSON with --json).
  */
 export async function runTraining(options: TrainModelOptions, r: Reporting): Promise<TrainSummary> {
-  const mode: ProgressMode = r.quiet ? 'none' : (r.progress ?? (process.stderr.isTTY === true || process.env.BERTKIT_PROGRESS === '1' ? 'bar' : 'none'));
+  // Without a terminal (a log file, CI) the bar becomes a plain line a minute, unless BERTKIT_PROGRESS=0.
+  const auto = process.stderr.isTTY === true || process.env.BERTKIT_PROGRESS === '1' ? 'bar' : process.env.BERTKIT_PROGRESS === '0' ? 'none' : 'log';
+  const mode: ProgressMode | 'log' = r.quiet ? 'none' : (r.progress ?? auto);
   const controller = new AbortController();
   const release = claimInterrupt(() => controller.abort());
   let lastCheckpoint: string | null = null;
   let drawn = false;
-  let lastDraw = 0;
+  let lastDraw = Number.NEGATIVE_INFINITY;
   const endLine = () => {
     if (drawn) process.stderr.write('\n');
     drawn = false;
@@ -175,13 +178,15 @@ export async function runTraining(options: TrainModelOptions, r: Reporting): Pro
       process.stderr.write(`${JSON.stringify({ progress: 'train', ...info, rssBytes: process.memoryUsage.rss() })}\n`);
       return;
     }
-    if (mode !== 'bar') return;
+    if (mode === 'none') return;
     const now = performance.now();
-    if (now - lastDraw < 200 && info.step + 1 < info.totalSteps) return;
+    if (now - lastDraw < (mode === 'bar' ? 200 : 60_000) && info.step + 1 < info.totalSteps) return;
     lastDraw = now;
-    drawn = true;
     const eta = Number.isFinite(info.etaSeconds) ? `, ETA ${formatSeconds(info.etaSeconds)}` : '';
-    process.stderr.write(`\repoch ${info.epoch + 1} step ${info.step + 1}/${info.totalSteps} loss ${info.loss.toFixed(4)} lr ${info.learningRate.toExponential(2)} ${info.tokensPerSecond.toFixed(0)} tokens/s${eta}   `);
+    const line = `epoch ${info.epoch + 1} step ${info.step + 1}/${info.totalSteps} loss ${info.loss.toFixed(4)} lr ${info.learningRate.toExponential(2)} ${info.tokensPerSecond.toFixed(0)} tokens/s${eta}`;
+    if (mode === 'log') return void process.stderr.write(`${line}\n`);
+    drawn = true;
+    process.stderr.write(`\r${line}   `);
   };
   const onEvaluate = (info: EvalInfo) => {
     if (r.quiet) return;
