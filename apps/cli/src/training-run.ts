@@ -222,7 +222,7 @@ export async function runTraining(options: TrainModelOptions, r: Reporting): Pro
   else if (!r.quiet) {
     const dev = summary.best ? `; dev ${metricText(summary.best.metrics)} (kept: step ${summary.best.step})` : '';
     process.stdout.write(
-      `saved ${summary.out}: ${summary.steps} steps, ${fmt(summary.epochs)} epochs, train loss ${summary.trainLoss.toFixed(4)}${dev}; ${summary.tokensPerSecond.toFixed(0)} tokens/s, ${formatSeconds(summary.seconds)}, peak RSS ${formatBytes(summary.peakRssBytes)}${summary.stoppedEarly ? ' (stopped early)' : ''}\n`,
+      `saved ${summary.out}: ${summary.steps} steps, ${fmt(summary.epochs)} epoch${summary.epochs === 1 ? '' : 's'}, train loss ${summary.trainLoss.toFixed(4)}${dev}; ${summary.tokensPerSecond.toFixed(0)} tokens/s, ${formatSeconds(summary.seconds)}, peak RSS ${formatBytes(summary.peakRssBytes)}${summary.stoppedEarly ? ' (stopped early)' : ''}\n`,
     );
   }
   return summary;
