@@ -5,7 +5,7 @@ import { column, int, oneOf, parseCommand, required, str } from './args.js';
 import { CliError } from './cli-error.js';
 import { TASKS, type Task, readClassifyData, readNerData } from './tasks.js';
 import { classifyExamples, nativeTokenizer, nerExamples, qaExamples } from './train-examples.js';
-import { RUN_OPTIONS, RUN_USAGE, bareResume, reporting, runOptions, runTraining, trainableModel } from './training-run.js';
+import { RUN_OPTIONS, RUN_USAGE, bareResume, maxLengthFor, reporting, runOptions, runTraining, trainableModel } from './training-run.js';
 
 export const FINETUNE_USAGE = `bertkit finetune --model <dir | hub id> --data <file> --out <dir> [options]
   Trains the whole encoder with a task head on onnxruntime (AdamW, the Trainer's schedule and clipping)
@@ -38,9 +38,7 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
   if (task !== 'classify' && str(p, 'problem-type') !== undefined) throw new CliError('E_USAGE', `--problem-type is for --task classify, not ${task}`);
   if (task !== 'qa' && str(p, 'stride') !== undefined) throw new CliError('E_USAGE', `--stride is for --task qa, not ${task}`);
   const problemType = PROBLEMS[oneOf(p, 'problem-type', ['single', 'multi', 'regression'] as const, 'single')] as ProblemType;
-  const maxLength = int(p, 'max-length', task === 'qa' ? 384 : 128, 3);
   const stride = int(p, 'stride', 128, 0);
-  if (task === 'qa' && stride >= maxLength) throw new CliError('E_USAGE', `--stride (${stride}) must be smaller than --max-length (${maxLength})`);
   const run = runOptions(p);
   const output = reporting(p);
   const [dataFile, devFile] = [str(p, 'data') as string, str(p, 'dev')];
@@ -54,6 +52,8 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
   if (devRows && devRows.length === 0) throw new CliError('E_INPUT', `${devFile}: no examples`);
 
   const model = trainableModel(str(p, 'model') as string);
+  const maxLength = maxLengthFor(p, model, task === 'qa' ? 384 : 128);
+  if (task === 'qa' && stride >= maxLength) throw new CliError('E_USAGE', `--stride (${stride}) must be smaller than --max-length (${maxLength})`);
   const tokenizer = nativeTokenizer(loadTokenizer(model), model);
   let labelNames: string[] | undefined;
   let train: TrainExample[];

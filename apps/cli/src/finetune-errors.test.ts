@@ -74,6 +74,7 @@ describe.concurrent('finetune: bad input is one line, exit 1', () => {
     expectUserError(await run([...base, '--stride', '64', '--out', 'o8']), /--stride is for --task qa/);
     expectUserError(await run([...base, '--lr', '0', '--out', 'o8']), /--lr must be positive/);
     expectUserError(await run([...base, '--out', 'o8', '--resume']), /o8: no checkpoint to resume from/);
+    expectUserError(await run([...base, '--out', 'o8', '--max-length', '1000']), /--max-length 1000 is longer than the model's position table \(512\)/);
     expectUserError(await run([...base, '--out', 'o8', '--schedule', 'step']), /--schedule must be one of linear, cosine, constant; got "step"/);
     for (const c of ['finetune', 'pretrain']) {
       const help = await run([c, '--help']);

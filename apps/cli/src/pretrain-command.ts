@@ -3,7 +3,7 @@ import { flag, int, num, parseCommand, required, str } from './args.js';
 import { CliError } from './cli-error.js';
 import { readCorpus } from './corpus.js';
 import { nativeTokenizer } from './train-examples.js';
-import { RUN_OPTIONS, RUN_USAGE, bareResume, reporting, runOptions, runTraining, trainableModel } from './training-run.js';
+import { RUN_OPTIONS, RUN_USAGE, bareResume, maxLengthFor, reporting, runOptions, runTraining, trainableModel } from './training-run.js';
 
 export const PRETRAIN_USAGE = `bertkit pretrain --model <dir | hub id> --corpus <text file | -> (--steps <n> | --epochs <e>) --out <dir> [options]
   Masked-LM pretraining (domain adaptation) of the encoder: each non-empty line of the corpus is one
@@ -29,13 +29,13 @@ export async function pretrainCommand(argv: string[]): Promise<void> {
   if (str(p, 'steps') === undefined && str(p, 'max-steps') === undefined && str(p, 'epochs') === undefined) throw new CliError('E_USAGE', 'give --steps <n> or --epochs <e> (see bertkit pretrain --help)');
   const probability = num(p, 'mlm-probability', 0.15);
   if (!(probability > 0 && probability < 1)) throw new CliError('E_USAGE', `--mlm-probability must be between 0 and 1, got ${probability}`);
-  const maxLength = int(p, 'max-length', 128, 3);
   const evalLines = int(p, 'eval-lines', 500, 0);
   const run = runOptions(p);
   const steps = str(p, 'steps') === undefined ? undefined : int(p, 'steps', 1);
   const output = reporting(p);
 
   const model = trainableModel(str(p, 'model') as string);
+  const maxLength = maxLengthFor(p, model, 128);
   const tokenizer = nativeTokenizer(loadTokenizer(model), model);
   const corpus = await readCorpus(str(p, 'corpus') as string, tokenizer, { maxLength, evalLines });
   if (!output.quiet) process.stderr.write(`corpus: ${corpus.train.length} training lines, ${corpus.heldOut.length} held out\n`);

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EvalInfo, ProgressInfo, TrainModelOptions, TrainSummary } from '@bertkit/finetune';
 import { cachedSnapshot } from '@bertkit/hub';
@@ -138,6 +138,25 @@ export function trainableModel(arg: string): string {
   return dir;
 }
 
+/**
+ * --max-length within the model's position table (the default is capped by it, an explicit value above
+ * it is a usage error), so every row the library gets fits.
+ */
+export function maxLengthFor(p: Parsed, modelDir: string, fallback: number): number {
+  let positions = Number.POSITIVE_INFINITY;
+  try {
+    const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as { max_position_embeddings?: unknown; model_type?: unknown };
+    // RoBERTa's table starts after the padding index: two rows fewer usable positions.
+    if (typeof config.max_position_embeddings === 'number') positions = config.max_position_embeddings - (config.model_type === 'roberta' ? 2 : 0);
+  } catch (cause) {
+    throw new CliError('E_MODEL', `${modelDir}/config.json: cannot read it (${(cause as Error).message})`);
+  }
+  if (str(p, 'max-length') === undefined) return Math.min(fallback, positions);
+  const n = int(p, 'max-length', fallback, 3);
+  if (n > positions) throw new CliError('E_USAGE', `--max-length ${n} is longer than the model's position table (${positions})`);
+  return n;
+}
+
 export interface Reporting {
   json: boolean;
   quiet: boolean;
@@ -239,9 +258,10 @@ function checkpointIn(message: string): string | null {
 
 /**
  * The library's errors about what the user gave (options, model, data, a NaN loss at some learning rate,
- * a full disk) are one-line user errors; E_RUNTIME stays an internal error (a bug of ours).
+ * a full disk) are one-line user errors; E_RUNTIME and E_SHAPE (the commands size every row to fit) stay
+ * internal errors, bugs of ours.
  */
 function asUserError(error: unknown): unknown {
-  if (isFinetuneError(error) && error.code !== 'E_RUNTIME') return new CliError(error.code, error.message);
+  if (isFinetuneError(error) && error.code !== 'E_RUNTIME' && error.code !== 'E_SHAPE') return new CliError(error.code, error.message);
   return error;
 }
