@@ -82,7 +82,7 @@ describe('finetune classify: round trip through predict and serve', () => {
 });
 
 describe('finetune ner: first-subword labels, round trip, BertForTokenClassification layout', () => {
-  it('predict --model OUT tags the words the run predicted', async () => {
+  it('predict --model OUT tags the words the run predicted; serve --model OUT gives the same entities', async () => {
     writeFileSync(join(work, 'ner-train.txt'), plantedConll(plantedSentences(200, 1)));
     const devSentences = plantedSentences(30, 7);
     writeFileSync(join(work, 'ner-dev.txt'), plantedConll(devSentences));
@@ -115,11 +115,16 @@ describe('finetune ner: first-subword labels, round trip, BertForTokenClassifica
       }
       expect(tags).toEqual(reported[i]!.map((k) => c.id2label[k]));
     });
+    // serve --model OUT answers as predict --model OUT does (default aggregation).
+    const cli = await run(['predict', '--model', 'ner-out', 'ner-dev-texts.txt']);
+    const server = await h.serve(['--model', `ner=${out}`, '--log-level', 'silent']);
+    const served = (await (await post(`${server.url}/v1/models/ner/predict`, { texts })).json()) as { predictions: unknown[] };
+    expect(served.predictions).toEqual(jsonLines(cli.stdout));
   });
 });
 
 describe('finetune qa: windows, round trip, DistilBertForQuestionAnswering layout', () => {
-  it('writes a QA model whose predict answers are the spans the run predicted', async () => {
+  it('writes a QA model whose predict answers are the spans the run predicted; serve --model OUT gives the same answers', async () => {
     const context = (i: number) => `the meeting in ${['paris', 'lagos', 'lima', 'oslo'][i % 4]} was held on ${['monday', 'friday', 'sunday'][i % 3]} by the council .`;
     const rows = Array.from({ length: 120 }, (_, i) => {
       const c = context(i);
@@ -153,6 +158,10 @@ describe('finetune qa: windows, round trip, DistilBertForQuestionAnswering layou
       compared++;
     });
     expect(compared).toBeGreaterThan(10);
+    const server = await h.serve(['--model', `qa=${out}`, '--log-level', 'silent']);
+    const questions = rows.slice(100).map((x) => ({ question: x.question, context: x.context }));
+    const served = (await (await post(`${server.url}/v1/models/qa/predict`, { questions })).json()) as { predictions: Array<{ answer: string; start: number; end: number }> };
+    expect(served.predictions.map((a) => [a.answer, a.start, a.end])).toEqual(answers.map((a) => [a.answer, a.start, a.end]));
   });
 });
 
