@@ -104,6 +104,8 @@ describe('resume checks', () => {
       [{ seed: 1 }, /seed 42, this run has 1/],
       [{ train: toyExamples(39) }, /trainSize 40, this run has 39/],
       [{ model: standInDir('bert') }, /model .*tiny-random-distilbert.*tiny-random-bert/],
+      [{ learningRate: 1e-3 }, /learningRate .*, this run has 0\.001/],
+      [{ weightDecay: 0 }, /weightDecay 0\.01, this run has 0/],
     ] as const) {
       const err = await trainModel(options('distilbert', out, { epochs: 1, resume: true, ...extra })).then(
         () => new Error('resumed'),

@@ -60,6 +60,15 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
     maxSteps: run.maxSteps ?? 0,
     freezeEmbeddings: options.freezeEmbeddings ?? false,
     freezeLayers: options.freezeLayers ?? 0,
+    // The optimizer's settings: resuming with another learning rate or decay would silently make a different run.
+    learningRate: run.learningRate,
+    schedule: run.schedule,
+    warmupRatio: run.warmupRatio,
+    warmupSteps: run.warmupSteps ?? -1,
+    weightDecay: run.weightDecay,
+    maxGradNorm: run.maxGradNorm,
+    mlmProbability: options.task === 'masked-lm' ? (options.mlm?.probability ?? 0.15) : 0,
+    wholeWordMask: options.task === 'masked-lm' ? (options.mlm?.wholeWord ?? false) : false,
   };
   const resumeFrom = resumeDirectory(options.resume, out);
   let state: RunState;
