@@ -13,6 +13,9 @@ const HEAD_CLASS: Record<TrainTask, string> = {
   'masked-lm': 'ForMaskedLM',
 };
 
+/** transformers' class-name prefix of each trainable family. */
+const FAMILY_CLASS: Record<EncoderSpec['modelType'], string> = { distilbert: 'DistilBert', bert: 'Bert', roberta: 'Roberta' };
+
 export interface OutputConfigOptions {
   problemType?: ProblemType;
   labelNames?: readonly string[];
@@ -23,7 +26,7 @@ export interface OutputConfigOptions {
  * classification heads, `id2label` / `label2id` (string keys, as transformers writes them) and `problem_type`.
  */
 export function outputConfig(input: Record<string, unknown>, spec: EncoderSpec, task: TrainTask, options: OutputConfigOptions = {}): Record<string, unknown> {
-  const family = spec.modelType === 'distilbert' ? 'DistilBert' : 'Bert';
+  const family = FAMILY_CLASS[spec.modelType];
   const config: Record<string, unknown> = { ...input, architectures: [`${family}${HEAD_CLASS[task]}`] };
   const labels = options.labelNames;
   if ((task === 'sequence-classification' || task === 'token-classification') && labels && labels.length > 0) {

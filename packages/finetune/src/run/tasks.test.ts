@@ -6,7 +6,7 @@ import { requireShared } from '@bertkit/shared-data';
 import { describe, expect, it } from 'vitest';
 import { standInDir } from '../testing/reference.js';
 import { bestSpan } from './metrics.js';
-import { tempOut, toyMultiLabel, toyNer, toyQa, toyRegression } from './testing-data.js';
+import { tempOut, toyExamples, toyMultiLabel, toyNer, toyQa, toyRegression } from './testing-data.js';
 import { trainModel } from './train-model.js';
 import type { TrainExample, TrainModelOptions } from './types.js';
 
@@ -101,6 +101,18 @@ const cases: Case[] = [
     fixtureKeys: distilClassifier,
     metric: 'mse',
     decode: (out) => logitsOf(out)[0]!,
+  },
+  {
+    name: 'classify (RoBERTa)',
+    options: { model: join(requireShared(), 'models', 'roberta-tiny'), task: 'classify', labelNames: ['a', 'b'] },
+    train: toyExamples(48),
+    dev: toyExamples(12, 100),
+    architecture: 'RobertaForSequenceClassification',
+    // roberta-tiny is a RobertaForMaskedLM checkpoint as the Hub's roberta-base: its encoder keys, and in
+    // place of lm_head.* the classification head of RobertaClassificationHead (no pooler).
+    fixtureKeys: () => [...fixtureKeys('roberta-tiny').filter((k) => !k.startsWith('lm_head.')), 'classifier.dense.bias', 'classifier.dense.weight', 'classifier.out_proj.bias', 'classifier.out_proj.weight'].sort(),
+    metric: 'accuracy',
+    decode: (out) => argmaxRow(logitsOf(out), 0, 2),
   },
 ];
 

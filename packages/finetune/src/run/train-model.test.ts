@@ -128,6 +128,16 @@ describe('trainModel masked-lm on tiny-random-bert', () => {
     expect(config.id2label).toBeUndefined();
     expect(existsSync(join(out, 'onnx', 'model.onnx'))).toBe(true);
   }, 60_000);
+
+  it('pretrains roberta-tiny into exactly the key list of the RobertaForMaskedLM checkpoint it came from', async () => {
+    const out = tempOut('mlm-roberta');
+    const train = Array.from({ length: 16 }, (_, i) => ({ ids: [0, 713, 16, 10, 1296 + i, 4, 2] }));
+    await trainModel({ model: join(requireShared(), 'models', 'roberta-tiny'), task: 'masked-lm', train, out, epochs: 1, batchSize: 8, threads: 1 });
+    // As save_pretrained with safetensors: lm_head.decoder.{weight,bias} are tied (word table, lm_head.bias) and not stored.
+    expect(keysOf(join(out, 'model.safetensors'))).toEqual(keysOf(fixture('roberta-tiny')));
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config.architectures).toEqual(['RobertaForMaskedLM']);
+  }, 60_000);
 });
 
 describe('trainModel best model and early stopping', () => {
