@@ -65,7 +65,7 @@ export async function finetune(session: TrainingSession, examples: readonly Exam
     const batches = epochBatches(examples.map((e) => e.ids.length), batchSize, seed, epoch, groupByLength);
     for (let first = 0; first < batches.length; first += accumulate) {
       const group = batches.slice(first, first + accumulate);
-      const loss = await accumulateGradients(session, group.length, (k) => collate(padBatch(group[k]!.map((i) => examples[i]!)), micro++), sums === session.gradients ? null : sums);
+      const loss = await accumulateGradients(session, group.length, (k) => collate(padBatch(group[k]!.map((i) => examples[i]!), session.graph.task, undefined, session.graph.padId), micro++), sums === session.gradients ? null : sums);
       const gradNorm = maxGradNorm > 0 ? clipGradNorm(sums.values(), maxGradNorm) : Number.NaN;
       const lr = learningRate(step, { ...options.schedule, totalSteps });
       optimizer.step(sums, lr);

@@ -40,7 +40,7 @@ export async function evaluateExamples(setup: EvalSetup, dev: readonly TrainExam
   let weight = 0;
   for (let first = 0, index = 0; first < order.length; first += setup.batchSize, index++) {
     const idx = order.slice(first, first + setup.batchSize);
-    let batch = padBatch(idx.map((i) => dev[i]!), task, setup.problemType);
+    let batch = padBatch(idx.map((i) => dev[i]!), task, setup.problemType, setup.session.graph.padId);
     if (setup.collate) batch = setup.collate(batch, index);
     const masked = task === 'masked-lm' ? batch.labels.reduce((n, l) => n + (l === -100n ? 0 : 1), 0) : idx.length;
     if (masked === 0) continue;

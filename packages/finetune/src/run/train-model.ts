@@ -120,7 +120,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
   // A resumed run that had already run out of patience stays stopped.
   let stoppedEarly = run.patience !== undefined && state.stale >= run.patience;
 
-  const microBatch = (indexes: number[], micro: number): TrainBatch => collate(padBatch(indexes.map((i) => options.train[i]!), run.trainTask, run.problemType), micro);
+  const microBatch = (indexes: number[], micro: number): TrainBatch => collate(padBatch(indexes.map((i) => options.train[i]!), run.trainTask, run.problemType, graph.padId), micro);
   const params = () => graph.parameters.map((p) => ({ name: p.name, shape: p.shape, data: parameters.get(p.name)! }));
   const checkpoint = async (at: Position, segment: Position): Promise<string> => {
     const path = saveCheckpoint(out, { state: { ...state, position: at, segment }, parameters: params(), moments: optimizerMoments(optimizer), config }, run.keepCheckpoints);
