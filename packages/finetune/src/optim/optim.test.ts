@@ -32,6 +32,17 @@ describe('global-norm clipping', () => {
     expect(clipGradNorm([small], 1)).toBeCloseTo(0.5, 7);
     expect([...small]).toEqual([Math.fround(0.3), Math.fround(0.4)]);
   });
+  it('the norm covers every value whatever the length (4-way unrolled loop and its remainder)', () => {
+    let seed = 7;
+    const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 3;
+    const grads = [1, 2, 3, 4, 5, 7, 9, 1001].map((n) => Float32Array.from({ length: n }, next));
+    // Independent reference: one float64 sum in plain order.
+    const reference = Math.sqrt(grads.flatMap((g) => [...g]).reduce((s, v) => s + v * v, 0));
+    expect(globalNorm(grads)).toBeCloseTo(reference, 10);
+    const last = grads[7]!;
+    last[1000] = 1e3; // a large value in the remainder of 1001 = 4·250 + 1 must count
+    expect(globalNorm([last])).toBeGreaterThan(999);
+  });
 });
 
 describe('AdamW', () => {
@@ -50,6 +61,9 @@ describe('AdamW', () => {
     expect(w[0]).toBeCloseTo(1 * (1 - 0.001) - 0.1, 6);
     expect(w[1]).toBeCloseTo(-2 * (1 - 0.001) + 0.1, 6);
     expect(bias[0]).toBeCloseTo(1 - 0.1, 6);
+    const before = [...w];
     expect(() => opt.step(new Map([['w', new Float32Array(2)]]), 0.1)).toThrow(/b\.bias is missing/);
+    expect([...w]).toEqual(before); // a refused step moves no parameter and counts no step
+    expect(opt.steps).toBe(1);
   });
 });
