@@ -47,6 +47,14 @@ export class AdamW {
     }
   }
 
+  /**
+   * The first and second moments of every parameter this optimizer updates, by name: live views (a
+   * checkpoint writes them; a resume copies saved moments into them, then sets `steps`).
+   */
+  moments(): Array<{ name: string; m: Float32Array; v: Float32Array }> {
+    return [...this.slots].map(([name, s]) => ({ name, m: s.m, v: s.v }));
+  }
+
   /** One update with learning rate `lr` from `grads` (same names and sizes as the parameters). */
   step(grads: ReadonlyMap<string, Float32Array>, lr: number): void {
     // Every gradient is checked before any parameter moves, so a bad map leaves the model untouched.
