@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { measureGemm } from './gemm.js';
 import { formatTable } from './measure.js';
 import { type BatchStats, timedStats, writeTrainBatches } from './train-batches.js';
+import type { WorkerResult } from './train-worker.js';
 
 export interface TrainSide {
   name: string;
@@ -48,14 +49,8 @@ export interface TrainBenchResult {
   note?: string;
 }
 
-interface WorkerOutput {
-  stepSeconds: number[];
-  phases: Record<string, number>;
-  losses: number[];
-  peakRssMb: number;
-  parameters: number;
-  cpuSeconds: number;
-}
+/** The Python side prints the same JSON as the node worker. */
+type WorkerOutput = WorkerResult;
 
 const FLOP_DEFINITION =
   'per timed batch: 6 x non-embedding parameters x real tokens (2 forward + 4 backward per multiply-add) + attention 12 x layers x hidden x sum over sequences of (real length)^2 (QK^T and PV: 4 L H T^2 forward, x3 with backward); padding, dropout, softmax, LayerNorm and the optimizer count as zero';

@@ -1,23 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { SafetensorsFile } from '@bertkit/onnx-builder';
 import { requireShared } from '@bertkit/shared-data';
 import { describe, expect, it } from 'vitest';
 import { standInDir } from '../testing/reference.js';
 import { bestSpan } from './metrics.js';
-import { tempOut, toyExamples, toyMultiLabel, toyNer, toyQa, toyRegression } from './testing-data.js';
+import { keysOf, tempOut, toyExamples, toyMultiLabel, toyNer, toyQa, toyRegression } from './testing-data.js';
 import { trainModel } from './train-model.js';
 import type { TrainExample, TrainModelOptions } from './types.js';
 
-const keysOf = (path: string) => {
-  const f = SafetensorsFile.open(path);
-  try {
-    return f.names().sort();
-  } finally {
-    f.close();
-  }
-};
 
 /** Predictions from the converter's ONNX model of the written directory, one example at a time (no padding). */
 async function onnxPredictions(dir: string, dev: readonly TrainExample[], decode: (out: ort.InferenceSession.OnnxValueMapType, e: TrainExample) => number | number[]): Promise<Array<number | number[]>> {

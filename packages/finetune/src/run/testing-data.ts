@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SafetensorsFile } from '@bertkit/onnx-builder';
 import type { TrainExample } from './types.js';
 
 /** A learnable toy task for the tiny stand-ins: the label says which of two words follows [CLS]; lengths vary. */
@@ -57,4 +58,14 @@ export function toyRegression(n: number, offset = 0): TrainExample[] {
     const count = i % 4;
     return { ids: [101, ...Array.from({ length: count }, () => 2204), WORDS[i % WORDS.length]!, 102], label: count };
   });
+}
+
+/** The tensor names of a safetensors file, sorted (to compare with transformers' key lists). */
+export function keysOf(path: string): string[] {
+  const f = SafetensorsFile.open(path);
+  try {
+    return f.names().sort();
+  } finally {
+    f.close();
+  }
 }

@@ -9,17 +9,9 @@ import { buildTrainingGraph } from '../model/task-graph.js';
 import { standInDir } from '../testing/reference.js';
 import { TrainingSession } from '../training-session.js';
 import { evaluateExamples } from './evaluate.js';
-import { tempOut, toyExamples } from './testing-data.js';
+import { keysOf, tempOut, toyExamples } from './testing-data.js';
 import { trainModel } from './train-model.js';
 
-const keysOf = (path: string) => {
-  const f = SafetensorsFile.open(path);
-  try {
-    return f.names().sort();
-  } finally {
-    f.close();
-  }
-};
 const readAll = (path: string) => {
   const f = SafetensorsFile.open(path);
   try {
