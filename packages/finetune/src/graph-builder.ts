@@ -1,4 +1,4 @@
-import { OnnxGraph } from '@bertkit/onnx-builder';
+import { OnnxGraph, SeededRandom } from '@bertkit/onnx-builder';
 import type { Attribute } from '@bertkit/onnx-builder';
 
 /** The opset the training graphs target: ReduceSum takes axes as an input, ReduceMean still as an attribute. */
@@ -12,8 +12,15 @@ export class GraphBuilder {
   readonly graph = new OnnxGraph();
   private count = 0;
   private seeds = 0;
+  /** With a dropout seed: the stream the random nodes' seeds are drawn from. */
+  private readonly seedStream: SeededRandom | null;
   private readonly constants = new Map<string, string>();
   private readonly grads = new Map<string, string>();
+
+  /** `dropoutSeed`: seeds every random node from this number instead of the fixed 1000, 1001, ... */
+  constructor(options: { dropoutSeed?: number } = {}) {
+    this.seedStream = options.dropoutSeed === undefined ? null : new SeededRandom(options.dropoutSeed);
+  }
 
   op(type: string, inputs: string[], attributes: Attribute[] = []): string {
     return this.graph.node(type, inputs, `${type}_${this.count++}`, attributes);
@@ -70,8 +77,12 @@ export class GraphBuilder {
     return this.op('Reshape', [x, shape]);
   }
 
-  /** A distinct seed per random node, so dropout masks differ between layers but repeat between builds. */
+  /**
+   * A seed per random node, so dropout masks differ between layers but repeat between builds with the same
+   * options. Drawn seeds are integers below 2^24: the attribute is a float32, which holds them exactly.
+   */
   nextSeed(): number {
+    if (this.seedStream) return Math.floor(this.seedStream.uniform() * 0x1000000);
     return 1000 + this.seeds++;
   }
 

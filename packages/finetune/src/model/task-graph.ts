@@ -40,6 +40,11 @@ export interface TrainingGraphOptions {
   problemType?: ProblemType;
   /** Default true. False: a forward-only graph with the same inputs, outputs loss + logits (evaluation). */
   gradients?: boolean;
+  /**
+   * Seeds the dropout nodes' generators (default: fixed seeds). onnxruntime advances a generator on every
+   * run of a session, so a fresh session from a graph with a given seed replays the same masks.
+   */
+  dropoutSeed?: number;
 }
 
 /**
@@ -64,7 +69,7 @@ export function buildTrainingGraph(spec: EncoderSpec, task: TrainTask, options: 
     throw new FinetuneError('E_INVALID_OPTION', 'single-label classification needs at least 2 labels (1 label is regression)');
   }
   const withGradients = options.gradients ?? true;
-  const b = new GraphBuilder();
+  const b = new GraphBuilder(options.dropoutSeed === undefined ? {} : { dropoutSeed: options.dropoutSeed });
   const parameters = parameterShapes(spec, task, numLabels);
   const names = encoderNames(spec);
   b.graph.input('input_ids', 'int64', ['batch', 'sequence']);

@@ -18,7 +18,7 @@ import { evaluateExamples } from './evaluate.js';
 import { copyTokenizerFiles, exportOnnx, outputConfig, writeModelFiles } from './model-dir-writer.js';
 import { optimizerMoments, restoreOptimizer } from './optimizer-state.js';
 import { resolveOptions } from './resolve-options.js';
-import { reseedModel, seedOffsets } from './reseed.js';
+import { segmentSeed } from './reseed.js';
 import { checkFingerprint, frozenNames, loadWeights, masking, readConfig, resumeDirectory, trainerState } from './run-setup.js';
 import type { Predictions, TrainModelOptions, TrainSummary } from './types.js';
 
@@ -103,11 +103,11 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
   const epochsToRun = Math.ceil(totalSteps / stepsPerEpoch);
   const schedule = { kind: run.schedule, peak: run.learningRate, totalSteps, warmupRatio: run.warmupRatio, ...(run.warmupSteps !== undefined ? { warmupSteps: run.warmupSteps } : {}) };
   const { collate, devCollate } = masking(run, spec, modelDir, options);
-  const offsets = seedOffsets(graph.model);
   const threads = options.threads;
 
   // A session per dropout segment: seeded by (seed, first step of the segment), see reseed.ts.
-  const openSession = (at: number) => TrainingSession.create({ ...graph, model: reseedModel(graph.model, run.seed, at, offsets) }, parameters, { ...(threads ? { threads } : {}), dropout: true });
+  const openSession = (at: number) =>
+    TrainingSession.create(buildTrainingGraph(spec, run.trainTask, { ...graphOptions, dropoutSeed: segmentSeed(run.seed, at) }), parameters, { ...(threads ? { threads } : {}), dropout: true });
   let session = await openSession(state.segment.step);
   let evalSession: TrainingSession | null = null;
   const sums = run.accumulate > 1 ? new Map([...trainable].map(([n, p]) => [n, new Float32Array(p.length)])) : null;
