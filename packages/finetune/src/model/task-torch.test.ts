@@ -9,14 +9,13 @@ import { padBatch } from '../data/length-grouped.js';
 import type { ProblemType, TrainExample } from '../run/types.js';
 import { relativeError } from '../testing/run-graph.js';
 import { MULTI_LABEL_ROWS, REGRESSION_ROWS, TASK_ROWS, familyDir, familyPadId, perturbHeadBiases, rowsFor } from '../testing/task-examples.js';
-import { findTorchPython, runTorchScript } from '../testing/torch.js';
+import { runTorchScript, torchPythonOrSkip } from '../testing/torch.js';
 import { TrainingSession } from '../training-session.js';
 import { loadParameters } from './load-parameters.js';
 import { readEncoderSpec } from './model-spec.js';
 import type { TrainTask } from './model-spec.js';
 import { buildTrainingGraph } from './task-graph.js';
 
-const python = findTorchPython();
 const script = fileURLToPath(new URL('./task-torch.py', import.meta.url));
 
 interface TorchResult {
@@ -34,17 +33,8 @@ const cases: Array<{ task: Exclude<TrainTask, 'masked-lm'>; numLabels: number; p
 ];
 
 describe('task graphs vs PyTorch (live, python3-torch re-implementation of transformers heads)', () => {
-  if (!python) {
-    if (process.env.CI) {
-      it('PyTorch oracle is available (required in CI)', () => {
-        throw new Error('no python3 imports torch (tried $BERTKIT_PYTHON, /usr/bin/python3, python3); apt install python3-torch');
-      });
-    } else {
-      console.warn('skipping the PyTorch task-graph comparisons: no python3 imports torch (set BERTKIT_PYTHON or apt install python3-torch)');
-      it.skip('task graphs vs PyTorch (no python3 with torch)', () => {});
-    }
-    return;
-  }
+  const python = torchPythonOrSkip('the PyTorch task-graph comparisons');
+  if (!python) return;
   // Every case's graph, parameters and batch first, so one python process (torch's import costs seconds) serves all.
   const prepared = (['distilbert', 'bert', 'roberta'] as const).flatMap((model) =>
     cases.map((c) => {

@@ -3,7 +3,7 @@
 // message when no python3 imports torch; in CI (env CI set) a missing oracle is a failure.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { findTorchPython, runTorchScript } from '../testing/torch.js';
+import { runTorchScript, torchPythonOrSkip } from '../testing/torch.js';
 import { randomFloats, relativeError, runGraph } from '../testing/run-graph.js';
 import type { TestInput } from '../testing/run-graph.js';
 import { bceWithLogits } from './bce.js';
@@ -11,7 +11,6 @@ import { crossEntropy } from './cross-entropy.js';
 import { meanSquaredError } from './mse.js';
 import { spanLoss } from './span-loss.js';
 
-const python = findTorchPython();
 const script = fileURLToPath(new URL('./head-losses-torch.py', import.meta.url));
 
 interface Case {
@@ -61,17 +60,8 @@ async function ours(c: Case): Promise<{ loss: number; grad: Float32Array }> {
 }
 
 describe('head losses vs PyTorch (live, python3-torch)', () => {
-  if (!python) {
-    if (process.env.CI) {
-      it('PyTorch oracle is available (required in CI)', () => {
-        throw new Error('no python3 imports torch (tried $BERTKIT_PYTHON, /usr/bin/python3, python3); apt install python3-torch');
-      });
-    } else {
-      console.warn('skipping the PyTorch head-loss comparisons: no python3 imports torch (set BERTKIT_PYTHON or apt install python3-torch)');
-      it.skip('head losses vs PyTorch (no python3 with torch)', () => {});
-    }
-    return;
-  }
+  const python = torchPythonOrSkip('the PyTorch head-loss comparisons');
+  if (!python) return;
   const expected = runTorchScript<Array<{ loss: number; grad: number[] }>>(
     python,
     script,
