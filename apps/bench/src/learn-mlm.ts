@@ -55,12 +55,12 @@ export async function learnMlm(input: MlmLearnInput): Promise<MlmLearnResult> {
   const params = randomParameters(spec, 'masked-lm', 7);
   const initial = new Map([...params].map(([k, v]) => [k, v.slice()]));
   const session = await TrainingSession.create(graph, params, { threads: input.threads, dropout: true });
-  const evaluator = await TrainingSession.create(graph, params, { threads: input.threads, dropout: false });
+  const evaluator = await TrainingSession.create(buildTrainingGraph(spec, 'masked-lm', { gradients: false }), params, { threads: input.threads });
   const evaluate = async (): Promise<number> => {
     let sum = 0;
     for (const b of heldOut) {
       const masked = b.labels.filter((l) => l !== -100n).length;
-      if (masked > 0) sum += (await evaluator.computeGradients(b)).loss * masked;
+      if (masked > 0) sum += (await evaluator.evaluate(b)).loss * masked;
     }
     return sum / heldOutMasked;
   };

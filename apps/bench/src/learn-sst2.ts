@@ -19,12 +19,12 @@ export function encodeLabelled(tokenizer: AnyTokenizer, rows: { texts: string[];
   return rows.texts.map((text, i) => ({ ids: Array.from(tokenizer.encode(text).ids).slice(0, maxLength), label: rows.labels[i]! }));
 }
 
-/** Accuracy of a session's graph (dropout off) on labelled examples, 64 at a time. */
+/** Accuracy of a session (dropout off) on labelled examples, 64 at a time. */
 export async function accuracy(session: TrainingSession, examples: readonly TrainExample[]): Promise<number> {
   let correct = 0;
   for (let i = 0; i < examples.length; i += 64) {
     const batch = examples.slice(i, i + 64);
-    const { logits } = await session.computeGradients(padBatch(batch));
+    const { logits } = await session.evaluate(padBatch(batch));
     const k = logits.length / batch.length;
     batch.forEach((e, r) => {
       let best = 0;
@@ -44,8 +44,8 @@ export async function learnSst2(spec: EncoderSpec, train: TrainExample[], dev: T
   const graph = buildTrainingGraph(spec, 'sequence-classification');
   const params = randomParameters(spec, 'sequence-classification', 42);
   const session = await TrainingSession.create(graph, params, { threads: options.threads, dropout: true });
-  // Same parameter buffers, dropout off: evaluates the weights as they are now.
-  const evaluator = await TrainingSession.create(graph, params, { threads: options.threads, dropout: false });
+  // A forward-only graph over the same parameter buffers: evaluates the weights as they are now.
+  const evaluator = await TrainingSession.create(buildTrainingGraph(spec, 'sequence-classification', { gradients: false }), params, { threads: options.threads });
   const stepsPerEpoch = Math.ceil(train.length / 32);
   const devAccuracy: number[] = [];
   const tokens = train.reduce((a, e) => a + e.ids.length, 0) * options.epochs;
