@@ -32,12 +32,18 @@ function expectKeysLike(out: string, realCheckpoint: string, layers: number) {
   expect(new Set(keys.map((k) => /\.layer\.(\d+)\./.exec(k)?.[1]).filter(Boolean)).size).toBe(layers);
 }
 
+/**
+ * SST-2 lines with the label planted as a first word: a tiny random model learns that within an epoch
+ * whatever its dropout stream, so the run predicts both classes (plain SST-2 on 300 lines only did by luck).
+ */
+const planted = (lines: string[]) => lines.map((l) => `${l.split('\t')[1] === '1' ? 'wonderful' : 'awful'} ${l}`);
+
 describe('finetune classify: round trip through predict and serve', () => {
-  const dev = sst2('dev', 60);
+  const dev = planted(sst2('dev', 60));
   const texts = dev.map((l) => l.split('\t')[0] as string);
 
   it('predict --model OUT and serve --model OUT give exactly the dev predictions of the run; HF DistilBertForSequenceClassification layout', async () => {
-    writeFileSync(join(work, 'train.tsv'), `${sst2('train', 300).join('\n')}\n`);
+    writeFileSync(join(work, 'train.tsv'), `${planted(sst2('train', 300)).join('\n')}\n`);
     writeFileSync(join(work, 'dev.tsv'), `${dev.join('\n')}\n`);
     writeFileSync(join(work, 'dev.txt'), `${texts.join('\n')}\n`);
     const r = await run(['finetune', '--model', TINY, '--data', 'train.tsv', '--dev', 'dev.tsv', '--epochs', '3', '--lr', '1e-2', '--batch', '16', '--threads', '1', '--out', 'sst2-out', '--json']);
@@ -46,7 +52,7 @@ describe('finetune classify: round trip through predict and serve', () => {
     expect(summary.task).toBe('classify');
     expect(summary.tokensPerSecond).toBeGreaterThan(0);
     expect(summary.peakRssBytes).toBeGreaterThan(0);
-    expect(summary.metrics.accuracy).toBeGreaterThanOrEqual(0);
+    expect(summary.best.metrics.accuracy).toBeGreaterThan(0.9);
     // One evaluation line per epoch on stderr.
     expect(r.stderr.match(/^eval epoch .* accuracy/gm)).toHaveLength(3);
     const reported = summary.best.predictions as number[];
