@@ -1,4 +1,6 @@
-/** Global L2 norm over every gradient (accumulated in float64). */
+import { scaleInPlace, sumOfSquares } from './vector-ops.js';
+
+/** Global L2 norm over every gradient (accumulated in float64; SIMD for arrays in a TrainingMemory). */
 export function globalNorm(grads: Iterable<Float32Array>): number {
   let sum = 0;
   for (const g of grads) sum += sumOfSquares(g);
@@ -6,33 +8,14 @@ export function globalNorm(grads: Iterable<Float32Array>): number {
 }
 
 /**
- * Σ g² with four independent float64 accumulators: one accumulator is a chain of dependent adds (latency
- * bound, ~4x slower on 66M values); float64 keeps the result exact enough in any order.
+ * torch.nn.utils.clip_grad_norm_'s factor for a global `norm`: maxNorm / (norm + 1e-6) when that is below 1,
+ * else 1 (no clipping; also for a NaN norm). Pass it to AdamW.step as `gradScale` to clip inside the update
+ * instead of in a pass of its own: the gradient is multiplied by it in float32 as clip_grad_norm_ does, so
+ * the step is the same. (The Trainer's max_grad_norm 0 means no clipping at all: the caller's test.)
  */
-function sumOfSquares(g: Float32Array): number {
-  const n = g.length;
-  const n4 = n - (n % 4);
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  for (let i = 0; i < n4; i += 4) {
-    const a = g[i]!;
-    const b = g[i + 1]!;
-    const c = g[i + 2]!;
-    const d = g[i + 3]!;
-    s0 += a * a;
-    s1 += b * b;
-    s2 += c * c;
-    s3 += d * d;
-  }
-  for (let i = n4; i < n; i++) s0 += g[i]! * g[i]!;
-  return s0 + s1 + s2 + s3;
-}
-
-function scale(g: Float32Array, coef: number): void {
-  const n = g.length;
-  for (let i = 0; i < n; i++) g[i] = g[i]! * coef;
+export function clipCoefficient(norm: number, maxNorm: number): number {
+  const coef = maxNorm / (norm + 1e-6);
+  return coef < 1 ? coef : 1;
 }
 
 /**
@@ -42,7 +25,7 @@ function scale(g: Float32Array, coef: number): void {
 export function clipGradNorm(grads: Iterable<Float32Array>, maxNorm: number): number {
   const list = [...grads];
   const norm = globalNorm(list);
-  const coef = maxNorm / (norm + 1e-6);
-  if (coef < 1) for (const g of list) scale(g, coef);
+  const coef = clipCoefficient(norm, maxNorm);
+  if (coef < 1) for (const g of list) scaleInPlace(g, coef);
   return norm;
 }
