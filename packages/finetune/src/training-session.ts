@@ -12,6 +12,12 @@ export interface SessionOptions {
   threads?: number;
   /** Dropout at the config's rates (training mode, the default) or none (eval mode, as the references). */
   dropout?: boolean;
+  /**
+   * Gradient buffers to write into, by parameter name, instead of fresh ones (training graphs): e.g. views of
+   * a TrainingMemory, where the optimizer's kernels run, kept across the sessions of one run. Each must have
+   * its parameter's size; parameters without one get a fresh buffer.
+   */
+  gradients?: ReadonlyMap<string, Float32Array>;
 }
 
 export interface StepResult {
@@ -42,6 +48,7 @@ export class TrainingSession {
     private readonly session: ort.InferenceSession,
     readonly parameters: ReadonlyMap<string, Float32Array>,
     dropoutOn: boolean,
+    gradients: ReadonlyMap<string, Float32Array> | undefined,
   ) {
     const spec = graph.spec;
     const rate = (r: number) => new ort.Tensor('float32', Float32Array.of(dropoutOn ? r : 0), []);
@@ -54,7 +61,7 @@ export class TrainingSession {
       const data = parameters.get(p.name)!;
       this.paramFeeds[p.name] = new ort.Tensor('float32', data, p.shape);
       if (!graph.gradients) continue;
-      const grad = new Float32Array(data.length);
+      const grad = gradients?.get(p.name) ?? new Float32Array(data.length);
       this.gradients.set(p.name, grad);
       if (graph.graphGradients.includes(p.name)) this.gradFetches[gradName(p.name)] = new ort.Tensor('float32', grad, p.shape);
     }
@@ -66,6 +73,7 @@ export class TrainingSession {
       .filter((p) => parameters.get(p.name)?.length !== p.shape.reduce((a, c) => a * c, 1))
       .map((p) => `${p.name} [${p.shape.join(', ')}]${parameters.has(p.name) ? ` has ${parameters.get(p.name)!.length} values` : ' missing'}`);
     if (wrong.length > 0) throw new FinetuneError('E_MISSING_TENSORS', `parameters do not fit the ${graph.spec.modelType} ${graph.task} graph: ${wrong.slice(0, 5).join('; ')}${wrong.length > 5 ? ` and ${wrong.length - 5} more` : ''}`);
+    if (options.gradients) checkGradientBuffers(graph, parameters, options.gradients);
     const session = await ort.InferenceSession.create(graph.model, {
       ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
       graphOptimizationLevel: 'all',
@@ -73,7 +81,7 @@ export class TrainingSession {
     for (const r of [graph.spec.hiddenDropout, graph.spec.attentionDropout, graph.headDropout]) {
       if (!(r >= 0 && r < 1)) throw new FinetuneError('E_INVALID_OPTION', `dropout rates must be in [0, 1), got ${r}`);
     }
-    return new TrainingSession(graph, session, parameters, options.dropout ?? true);
+    return new TrainingSession(graph, session, parameters, options.dropout ?? true, options.gradients);
   }
 
   /** Forward + backward on one batch (training graphs): returns loss and logits, fills `gradients`. */
@@ -206,6 +214,16 @@ export class TrainingSession {
 
   async release(): Promise<void> {
     await this.session.release();
+  }
+}
+
+function checkGradientBuffers(graph: TrainingGraph, parameters: ReadonlyMap<string, Float32Array>, gradients: ReadonlyMap<string, Float32Array>): void {
+  if (!graph.gradients) throw new FinetuneError('E_INVALID_OPTION', 'gradients: this graph is forward-only (gradients: false) and computes none');
+  const names = new Set(graph.parameters.map((p) => p.name));
+  for (const [name, g] of gradients) {
+    if (!names.has(name)) throw new FinetuneError('E_INVALID_OPTION', `gradients: ${name} is not a parameter of the ${graph.spec.modelType} ${graph.task} graph`);
+    const n = parameters.get(name)!.length;
+    if (g.length !== n) throw new FinetuneError('E_SHAPE', `gradients: the buffer for ${name} holds ${g.length} values, the parameter ${n}`);
   }
 }
 
