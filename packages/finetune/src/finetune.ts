@@ -4,7 +4,9 @@ import { SeededRandom } from '@bertkit/onnx-builder';
 import { FinetuneError } from './errors.js';
 import type { AdamWOptions } from './optim/adamw.js';
 import { AdamW } from './optim/adamw.js';
-import { clipGradNorm } from './optim/clip.js';
+import { clipCoefficient, globalNorm } from './optim/clip.js';
+import { TrainingMemory } from './optim/training-memory.js';
+import { addScaled } from './optim/vector-ops.js';
 import type { ScheduleOptions } from './optim/schedule.js';
 import { learningRate } from './optim/schedule.js';
 import type { TrainBatch } from './batch.js';
@@ -46,7 +48,9 @@ export interface FinetuneOptions {
 
 /**
  * The Trainer's loop (sequence classification; masked LM with `collate`): seeded (length-grouped) batches, gradient
- * accumulation, clipping, AdamW and the schedule; parameters are updated in place in the session.
+ * accumulation, clipping, AdamW and the schedule; parameters are updated in place in the session. When the
+ * session's parameters and gradients are views of a TrainingMemory (TrainingMemory.forTraining), the moments
+ * and accumulation sums go there too, if it has room, and the optimizer step runs as its SIMD kernels.
  */
 export async function finetune(session: TrainingSession, examples: readonly Example[], options: FinetuneOptions = {}): Promise<StepInfo[]> {
   const { epochs = 1, batchSize = 16, gradientAccumulation: accumulate = 1, maxGradNorm = 1, seed = 42, groupByLength = true } = options;
@@ -54,9 +58,11 @@ export async function finetune(session: TrainingSession, examples: readonly Exam
   if (!(batchSize >= 1 && accumulate >= 1 && epochs >= 1)) throw new FinetuneError('E_INVALID_OPTION', `finetune: batchSize, gradientAccumulation and epochs must be >= 1 (got ${batchSize}, ${accumulate}, ${epochs})`);
   const stepsPerEpoch = Math.ceil(Math.ceil(examples.length / batchSize) / accumulate);
   const totalSteps = stepsPerEpoch * epochs;
-  const optimizer = new AdamW(session.parameters, options.optimizer);
+  const memory = options.optimizer?.memory ?? memoryFor(session, accumulate > 1);
+  const optimizer = new AdamW(session.parameters, { ...options.optimizer, ...(memory ? { memory } : {}) });
   // Without accumulation the session's own gradient buffers are used as they are (no extra pass).
-  const sums = accumulate > 1 ? new Map([...session.gradients].map(([name, g]) => [name, new Float32Array(g.length)])) : session.gradients;
+  const sumsIn = memory?.fits([...session.gradients.values()].map((g) => g.length)) ? memory : null;
+  const sums = accumulate > 1 ? new Map([...session.gradients].map(([name, g]) => [name, sumsIn ? sumsIn.alloc(g.length) : new Float32Array(g.length)])) : session.gradients;
   const log: StepInfo[] = [];
   let step = 0;
   let micro = 0;
@@ -66,9 +72,10 @@ export async function finetune(session: TrainingSession, examples: readonly Exam
     for (let first = 0; first < batches.length; first += accumulate) {
       const group = batches.slice(first, first + accumulate);
       const loss = await accumulateGradients(session, group.length, (k) => collate(padBatch(group[k]!.map((i) => examples[i]!), session.graph.task, undefined, session.graph.padId), micro++), sums === session.gradients ? null : sums);
-      const gradNorm = maxGradNorm > 0 ? clipGradNorm(sums.values(), maxGradNorm) : Number.NaN;
+      // Clipping folded into the update (gradScale): the same step as scaling the gradients first, one pass less.
+      const gradNorm = maxGradNorm > 0 ? globalNorm(sums.values()) : Number.NaN;
       const lr = learningRate(step, { ...options.schedule, totalSteps });
-      optimizer.step(sums, lr);
+      optimizer.step(sums, lr, { gradScale: maxGradNorm > 0 ? clipCoefficient(gradNorm, maxGradNorm) : 1 });
       const info = { step, totalSteps, epoch, loss, gradNorm, learningRate: lr };
       log.push(info);
       await options.onStep?.(info);
@@ -91,12 +98,22 @@ export async function accumulateGradients(session: TrainingSession, count: numbe
     const result = await session.computeGradients(batchAt(k));
     loss += result.loss * w;
     if (!sums) continue;
-    for (const [name, s] of sums) {
-      const g = session.gradients.get(name)!;
-      for (let i = 0; i < g.length; i++) s[i]! += g[i]! * w;
-    }
+    // SIMD (axpy) when the sums and the gradients are views of one TrainingMemory.
+    for (const [name, s] of sums) addScaled(s, session.gradients.get(name)!, w);
   }
   return loss;
+}
+
+/**
+ * The TrainingMemory holding the session's parameters and gradients, if it has room for the moments (and the
+ * sums) besides; null otherwise, and then everything the optimizer adds is a plain array.
+ */
+function memoryFor(session: TrainingSession, accumulate: boolean): TrainingMemory | null {
+  const first = session.parameters.values().next().value;
+  const memory = first ? TrainingMemory.of(first) : null;
+  if (!memory || ![...session.gradients.values()].every((g) => memory.owns(g))) return null;
+  const lengths = [...session.parameters.values()].map((p) => p.length);
+  return memory.fits([...lengths, ...lengths, ...(accumulate ? lengths : [])]) ? memory : null;
 }
 
 /** The batches (example indexes) of one epoch: seeded by seed + epoch, length-grouped or a plain shuffle. */

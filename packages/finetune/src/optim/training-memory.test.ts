@@ -37,19 +37,22 @@ describe('TrainingMemory', () => {
     expect(TrainingMemory.tryCreate(TrainingMemory.MAX_BYTES + 1)).toBeNull();
   });
 
-  it('forTraining copies the parameters in and sizes the memory exactly for gradients, moments and sums', () => {
+  it('forTraining copies the parameters in and sizes the memory exactly for gradients, moments and accumulation sums', () => {
     const parameters = new Map([['a.weight', ramp(5)], ['frozen.weight', ramp(9)], ['b.bias', ramp(1027)]]);
     const placed = TrainingMemory.forTraining({ parameters, trainable: ['a.weight', 'b.bias'], accumulate: true })!;
     for (const [name, p] of parameters) {
       expect([...placed.parameters.get(name)!]).toEqual([...p]);
       expect(placed.memory.owns(placed.parameters.get(name)!) && placed.memory.owns(placed.gradients.get(name)!)).toBe(true);
     }
-    expect([...placed.sums!.keys()]).toEqual(['a.weight', 'b.bias']);
     const trainable = new Map([...placed.parameters].filter(([name]) => name !== 'frozen.weight'));
     const optimizer = new AdamW(trainable, { memory: placed.memory });
     expect(optimizer.moments().every(({ m, v }) => placed.memory.owns(m) && placed.memory.owns(v))).toBe(true);
+    expect(placed.memory.fits([5, 1027])).toBe(true); // the sums
+    placed.memory.alloc(5);
+    placed.memory.alloc(1027);
     expect(placed.memory.available).toBe(0); // exactly what the run needs, nothing more
-    expect(TrainingMemory.forTraining({ parameters })!.sums).toBeNull();
+    const plain = TrainingMemory.forTraining({ parameters })!;
+    expect(plain.memory.available).toBe(2 * TrainingMemory.bytesFor([5, 9, 1027])); // the moments only
   });
 
   it('forTraining gives null (callers keep plain arrays) for a model beyond wasm32 4 GiB, e.g. BERT-large', () => {

@@ -25,9 +25,9 @@ export class TrainingMemoryError extends Error {
 export interface TrainingLayout {
   /** Copied in; the returned views replace them. */
   parameters: ReadonlyMap<string, Float32Array>;
-  /** Names the optimizer updates: room for their two moments (allocated by AdamW) and sums. Default: all. */
+  /** Names the optimizer updates: room for their two moments (allocated by AdamW). Default: all. */
   trainable?: Iterable<string>;
-  /** Gradient-accumulation sums for the trainable names. */
+  /** Room for gradient-accumulation sums of the trainable names too (allocated by the training loop). */
   accumulate?: boolean;
 }
 
@@ -37,8 +37,6 @@ export interface TrainingViews {
   parameters: Map<string, Float32Array>;
   /** One buffer per parameter, for TrainingSession.create's `gradients`. */
   gradients: Map<string, Float32Array>;
-  /** The trainable names' accumulation sums, with `accumulate`; otherwise null. */
-  sums: Map<string, Float32Array> | null;
 }
 
 const owners = new WeakMap<ArrayBuffer, TrainingMemory>();
@@ -105,10 +103,10 @@ export class TrainingMemory {
   }
 
   /**
-   * A memory sized for a training run: the parameters (copied in), a gradient buffer per parameter, the two
-   * AdamW moments of every trainable one (left for `new AdamW(..., { memory })` to allocate) and, with
-   * `accumulate`, their accumulation sums. Null when that does not fit (e.g. BERT-large: 335M parameters x
-   * 16 bytes > 4 GiB): the caller keeps its arrays.
+   * A memory sized for a training run: the parameters (copied in), a gradient buffer per parameter, and room
+   * for the two AdamW moments of every trainable one (`new AdamW(..., { memory })` allocates them) and, with
+   * `accumulate`, their accumulation sums (finetune and trainModel allocate them). Null when that does not
+   * fit (e.g. BERT-large: 335M parameters x 16 bytes > 4 GiB): the caller keeps its arrays.
    */
   static forTraining(layout: TrainingLayout): TrainingViews | null {
     const { parameters } = layout;
@@ -126,8 +124,7 @@ export class TrainingMemory {
     if (!memory) return null;
     const views = new Map([...parameters].map(([name, p]) => [name, memory.copyOf(p)]));
     const gradients = new Map([...parameters].map(([name, p]) => [name, memory.alloc(p.length)]));
-    const sums = layout.accumulate ? new Map(trainable.map((name) => [name, memory.alloc(lengthOf(name))])) : null;
-    return { memory, parameters: views, gradients, sums };
+    return { memory, parameters: views, gradients };
   }
 
   /** Bytes allocated so far. */

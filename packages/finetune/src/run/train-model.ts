@@ -7,8 +7,9 @@ import { accumulateGradients, epochBatches } from '../finetune.js';
 import { specFromConfig } from '../model/model-spec.js';
 import { buildTrainingGraph } from '../model/task-graph.js';
 import { AdamW } from '../optim/adamw.js';
-import { clipGradNorm, globalNorm } from '../optim/clip.js';
+import { clipCoefficient, globalNorm } from '../optim/clip.js';
 import { learningRate } from '../optim/schedule.js';
+import { TrainingMemory } from '../optim/training-memory.js';
 import { TrainingSession } from '../training-session.js';
 import { ioError, writeFileAtomic } from './atomic-write.js';
 import type { Position, RunState } from './checkpoint.js';
@@ -89,8 +90,12 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
   }
 
   const frozen = frozenNames(spec, options.freezeEmbeddings ?? false, options.freezeLayers ?? 0);
+  // Parameters, gradients, moments and accumulation sums in one WebAssembly memory, where the optimizer step
+  // runs as SIMD kernels; a model too large for its 4 GiB keeps plain arrays and the JS loops.
+  const placed = TrainingMemory.forTraining({ parameters, trainable: [...parameters.keys()].filter((name) => !frozen.has(name)), accumulate: run.accumulate > 1 });
+  if (placed) parameters = placed.parameters;
   const trainable = new Map([...parameters].filter(([name]) => !frozen.has(name)));
-  const optimizer = new AdamW(trainable, { weightDecay: run.weightDecay });
+  const optimizer = new AdamW(trainable, { weightDecay: run.weightDecay, ...(placed ? { memory: placed.memory } : {}) });
   if (saved) {
     const missing = restoreOptimizer(optimizer, saved.moments, state.position.step);
     if (missing.length > 0) throw new FinetuneError('E_RESUME_MISMATCH', `${resumeFrom}: the checkpoint has no optimizer state for ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}`);
@@ -105,12 +110,17 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
   const { collate, devCollate } = masking(run, spec, modelDir, options);
   const threads = options.threads;
 
-  // A session per dropout segment: seeded by (seed, first step of the segment), see reseed.ts.
+  // A session per dropout segment: seeded by (seed, first step of the segment), see reseed.ts. All of them
+  // write the same gradient buffers (in the memory), so the optimizer's kernels always find them there.
   const openSession = (at: number) =>
-    TrainingSession.create(buildTrainingGraph(spec, run.trainTask, { ...graphOptions, dropoutSeed: segmentSeed(run.seed, at) }), parameters, { ...(threads ? { threads } : {}), dropout: true });
+    TrainingSession.create(buildTrainingGraph(spec, run.trainTask, { ...graphOptions, dropoutSeed: segmentSeed(run.seed, at) }), parameters, {
+      ...(threads ? { threads } : {}),
+      dropout: true,
+      ...(placed ? { gradients: placed.gradients } : {}),
+    });
   let session = await openSession(state.segment.step);
   let evalSession: TrainingSession | null = null;
-  const sums = run.accumulate > 1 ? new Map([...trainable].map(([n, p]) => [n, new Float32Array(p.length)])) : null;
+  const sums = run.accumulate > 1 ? new Map([...trainable].map(([n, p]) => [n, placed ? placed.memory.alloc(p.length) : new Float32Array(p.length)])) : null;
   let batchOrder = epochBatches(lengths, run.batchSize, run.seed, state.position.epoch, run.groupByLength);
   const pos: Position = { ...state.position };
   let tokensSeen = 0;
@@ -175,14 +185,15 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
         }, sums);
         const grads = sums ?? session.gradients;
         const trainableGrads = [...trainable.keys()].map((n) => grads.get(n)!);
-        const gradNorm = run.maxGradNorm > 0 ? clipGradNorm(trainableGrads, run.maxGradNorm) : globalNorm(trainableGrads);
+        // Clipping is folded into the update (gradScale): the same step as clip_grad_norm_ then AdamW, one pass less.
+        const gradNorm = globalNorm(trainableGrads);
         const lr = learningRate(pos.step, schedule);
         if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
           const what = Number.isFinite(loss) ? `the gradient norm became ${gradNorm}` : `loss became ${loss}`;
           const path = await checkpoint(before, state.segment);
           throw new FinetuneError('E_NON_FINITE', `${what} at step ${pos.step} (learning rate ${lr}); the last good weights are in ${path}`);
         }
-        optimizer.step(grads, lr);
+        optimizer.step(grads, lr, { gradScale: run.maxGradNorm > 0 ? clipCoefficient(gradNorm, run.maxGradNorm) : 1 });
         pos.batch += group.length;
         state.epochLoss.sum += loss;
         state.epochLoss.count++;
