@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Encoder } from '@bertkit/encoder';
 import type { EncoderSpec, TrainBatch, TrainExample } from '@bertkit/finetune';
-import { TrainingSession, buildTrainingGraph, finetune, maskTokens, padBatch } from '@bertkit/finetune';
+import { TrainingMemory, TrainingSession, buildTrainingGraph, finetune, maskTokens, padBatch } from '@bertkit/finetune';
 import { LogisticRegression } from '@bertkit/heads';
 import { randomParameters, writeEncoderDir } from './learn-model.js';
 
@@ -52,9 +52,12 @@ export async function learnMlm(input: MlmLearnInput): Promise<MlmLearnResult> {
   const heldOutMasked = heldOut.reduce((a, b) => a + b.labels.filter((l) => l !== -100n).length, 0);
 
   const graph = buildTrainingGraph(spec, 'masked-lm');
-  const params = randomParameters(spec, 'masked-lm', 7);
-  const initial = new Map([...params].map(([k, v]) => [k, v.slice()]));
-  const session = await TrainingSession.create(graph, params, { threads: input.threads, dropout: true });
+  const initial = randomParameters(spec, 'masked-lm', 7);
+  // Parameters and gradients in a TrainingMemory (a copy: `initial` stays the random features of the probe);
+  // finetune then puts the moments there and steps with its kernels.
+  const placed = TrainingMemory.forTraining({ parameters: initial });
+  const params = placed?.parameters ?? new Map([...initial].map(([k, v]) => [k, v.slice()]));
+  const session = await TrainingSession.create(graph, params, { threads: input.threads, dropout: true, ...(placed ? { gradients: placed.gradients } : {}) });
   const evaluator = await TrainingSession.create(buildTrainingGraph(spec, 'masked-lm', { gradients: false }), params, { threads: input.threads });
   const evaluate = async (): Promise<number> => {
     let sum = 0;

@@ -1,5 +1,5 @@
 import type { EncoderSpec, TrainExample } from '@bertkit/finetune';
-import { TrainingSession, buildTrainingGraph, finetune, padBatch } from '@bertkit/finetune';
+import { TrainingMemory, TrainingSession, buildTrainingGraph, finetune, padBatch } from '@bertkit/finetune';
 import type { AnyTokenizer } from '@bertkit/wordpiece';
 import { randomParameters } from './learn-model.js';
 
@@ -42,8 +42,11 @@ export async function accuracy(session: TrainingSession, examples: readonly Trai
  */
 export async function learnSst2(spec: EncoderSpec, train: TrainExample[], dev: TrainExample[], options: { epochs: number; threads: number; log: (line: string) => void }): Promise<Sst2LearnResult> {
   const graph = buildTrainingGraph(spec, 'sequence-classification');
-  const params = randomParameters(spec, 'sequence-classification', 42);
-  const session = await TrainingSession.create(graph, params, { threads: options.threads, dropout: true });
+  // Parameters and gradients in a TrainingMemory: finetune then puts the moments there and steps with its kernels.
+  const initial = randomParameters(spec, 'sequence-classification', 42);
+  const placed = TrainingMemory.forTraining({ parameters: initial });
+  const params = placed?.parameters ?? initial;
+  const session = await TrainingSession.create(graph, params, { threads: options.threads, dropout: true, ...(placed ? { gradients: placed.gradients } : {}) });
   // A forward-only graph over the same parameter buffers: evaluates the weights as they are now.
   const evaluator = await TrainingSession.create(buildTrainingGraph(spec, 'sequence-classification', { gradients: false }), params, { threads: options.threads });
   const stepsPerEpoch = Math.ceil(train.length / 32);
