@@ -1,6 +1,8 @@
 import type { GraphBuilder } from '../graph-builder.js';
 import { gelu } from '../rules/activations.js';
 import { attention } from '../rules/attention.js';
+import type { AttentionShape } from '../rules/attention.js';
+import { firstToken } from '../rules/first-token.js';
 import { embeddingLookup } from '../rules/embedding.js';
 import { layerNorm } from '../rules/layer-norm.js';
 import { linear } from '../rules/linear.js';
@@ -18,9 +20,19 @@ export const ATTENTION_DROPOUT = 'attention_dropout';
 /** The graph output holding d(loss)/d(embedding sum) [B·T, H]; the session scatters it into the tables. */
 export const EMBEDDING_GRAD = 'grad_embeddings';
 
+export interface EncoderOptions {
+  /**
+   * The last layer computes only each sequence's first token (queries, attention output, FFN), keys and
+   * values still over every token: all a sequence-classification head reads, with the same gradients
+   * for ~10/12 of one layer's FLOPs less.
+   */
+  firstTokenOnly?: boolean;
+}
+
 export interface EncoderGraph {
-  /** Last hidden state as rows [B·T, H]. */
+  /** Last hidden state as rows [B·T, H], or [B, H] (token 0 of each sequence) when firstTokenOnly. */
   hidden: string;
+  firstTokenOnly: boolean;
   /** int64 [2]: B, T. */
   batchShape: string;
   /** Emits the whole backward from d(loss)/d(hidden) down to EMBEDDING_GRAD. */
@@ -32,7 +44,8 @@ export interface EncoderGraph {
  * token_type_ids for BERT), parameters read from graph inputs named as in Hugging Face checkpoints.
  * Dropout where transformers applies it, at the rates fed as HIDDEN_DROPOUT / ATTENTION_DROPOUT.
  */
-export function encoderGraph(b: GraphBuilder, spec: EncoderSpec): EncoderGraph {
+export function encoderGraph(b: GraphBuilder, spec: EncoderSpec, options: EncoderOptions = {}): EncoderGraph {
+  const firstTokenOnly = options.firstTokenOnly ?? false;
   const names = encoderNames(spec);
   const h = spec.hidden;
   const batchShape = b.op('Shape', ['input_ids']);
@@ -56,12 +69,15 @@ export function encoderGraph(b: GraphBuilder, spec: EncoderSpec): EncoderGraph {
   const layers: Rule[] = [];
   let x = embDrop.y;
   for (let i = 0; i < spec.layers; i++) {
-    const layer = postNormLayer(b, x, names.layer(i), shape, spec.layerNormEps, dropAttentionOutput);
+    const last = i === spec.layers - 1 && firstTokenOnly;
+    const layerShape = last ? { ...shape, querySplitShape: b.op('Concat', [b.op('Slice', [batchShape, b.ints([0]), b.ints([1])]), b.ints([1, spec.heads, h / spec.heads])], [{ name: 'axis', i: 0 }]) } : shape;
+    const layer = postNormLayer(b, x, names.layer(i), layerShape, spec.layerNormEps, dropAttentionOutput, last ? firstToken(b, x, batchShape, h) : null);
     layers.push(layer);
     x = layer.y;
   }
   return {
     hidden: x,
+    firstTokenOnly,
     batchShape,
     back(dHidden) {
       let d = dHidden;
@@ -71,15 +87,19 @@ export function encoderGraph(b: GraphBuilder, spec: EncoderSpec): EncoderGraph {
   };
 }
 
-/** attention → +residual → LayerNorm → FFN (GELU) → +residual → LayerNorm, as BERT and DistilBERT. */
-function postNormLayer(b: GraphBuilder, x: string, n: LayerNames, shape: Parameters<typeof attention>[4], eps: number, dropAttentionOutput: boolean): Rule {
-  const q = linear(b, x, ...n.q);
+/**
+ * attention → +residual → LayerNorm → FFN (GELU) → +residual → LayerNorm, as BERT and DistilBERT. With
+ * `queryRows` (a row selection of x) only those rows query and go on; keys and values use every row.
+ */
+function postNormLayer(b: GraphBuilder, x: string, n: LayerNames, shape: AttentionShape, eps: number, dropAttentionOutput: boolean, queryRows: Rule | null): Rule {
+  const xq = queryRows ? queryRows.y : x;
+  const q = linear(b, xq, ...n.q);
   const k = linear(b, x, ...n.k);
   const v = linear(b, x, ...n.v);
   const att = attention(b, q.y, k.y, v.y, shape);
   const out = linear(b, att.y, ...n.out);
   const outDrop = dropAttentionOutput ? dropout(b, out.y, HIDDEN_DROPOUT, b.nextSeed()) : null;
-  const norm1 = layerNorm(b, b.add(outDrop ? outDrop.y : out.y, x), ...n.attentionNorm, eps);
+  const norm1 = layerNorm(b, b.add(outDrop ? outDrop.y : out.y, xq), ...n.attentionNorm, eps);
   const ffIn = linear(b, norm1.y, ...n.ffIn);
   const act = gelu(b, ffIn.y);
   const ffOut = linear(b, act.y, ...n.ffOut);
@@ -92,7 +112,8 @@ function postNormLayer(b: GraphBuilder, x: string, n: LayerNames, shape: Paramet
       const dNorm1 = b.add(ffIn.back(act.back(ffOut.back(ffDrop.back(dSum2)))), dSum2);
       const dSum1 = norm1.back(dNorm1);
       const d = att.back(out.back(outDrop ? outDrop.back(dSum1) : dSum1));
-      return b.add(b.add(b.add(q.back(d.dq), k.back(d.dk)), v.back(d.dv)), dSum1);
+      const dQueryRows = b.add(q.back(d.dq), dSum1);
+      return b.add(b.add(k.back(d.dk), v.back(d.dv)), queryRows ? queryRows.back(dQueryRows) : dQueryRows);
     },
   };
 }

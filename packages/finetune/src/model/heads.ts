@@ -3,6 +3,7 @@ import { relu, tanh, gelu } from '../rules/activations.js';
 import { bceWithLogits } from '../rules/bce.js';
 import { crossEntropy } from '../rules/cross-entropy.js';
 import { dropout } from '../rules/dropout.js';
+import { firstToken } from '../rules/first-token.js';
 import { layerNorm } from '../rules/layer-norm.js';
 import { linear } from '../rules/linear.js';
 import type { LossRule } from '../rules/loss.js';
@@ -49,18 +50,14 @@ export function headGraph(b: GraphBuilder, spec: EncoderSpec, task: TrainTask, n
 
   return {
     forward(encoder) {
-      // Which rows of the last hidden state reach the head, and how their gradient returns to [B·T, H].
+      // Which rows of the last hidden state reach the head, and how their gradient returns to the encoder's rows
+      // (a first-token-only encoder already gives sequence classification its [B, H] rows).
       let features = encoder.hidden;
       let unselect = (d: string) => d;
-      if (task === 'sequence-classification') {
-        // Token 0 of each sequence; its backward pads the gradient back to [B, T, H] with zeros.
-        const hidden3 = b.reshape(encoder.hidden, b.op('Concat', [encoder.batchShape, b.ints([h])], [{ name: 'axis', i: 0 }]));
-        features = b.op('Gather', [hidden3, b.int(0)], [{ name: 'axis', i: 1 }]);
-        unselect = (d) => {
-          const tail = b.sub(b.op('Slice', [encoder.batchShape, b.ints([1]), b.ints([2])]), b.ints([1]));
-          const pads = b.op('Concat', [b.ints([0, 0, 0, 0]), tail, b.ints([0])], [{ name: 'axis', i: 0 }]);
-          return b.reshape(b.op('Pad', [b.op('Unsqueeze', [d, b.ints([1])]), pads]), b.ints([-1, h]));
-        };
+      if (task === 'sequence-classification' && !encoder.firstTokenOnly) {
+        const first = firstToken(b, encoder.hidden, encoder.batchShape, h);
+        features = first.y;
+        unselect = (d) => first.back(d);
       } else if (task === 'masked-lm') {
         // Only masked rows reach the vocabulary projection; their gradient is scattered back (unique rows).
         features = b.op('Gather', [encoder.hidden, 'masked_positions'], [{ name: 'axis', i: 0 }]);

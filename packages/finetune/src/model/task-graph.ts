@@ -78,7 +78,7 @@ export function buildTrainingGraph(spec: EncoderSpec, task: TrainTask, options: 
   const heads = headGraph(b, spec, task, numLabels, problemType, CLASSIFIER_DROPOUT);
   for (const p of parameters) b.graph.input(p.name, 'float', p.shape);
 
-  const encoder = encoderGraph(b, spec);
+  const encoder = encoderGraph(b, spec, { firstTokenOnly: task === 'sequence-classification' });
   const head = heads.forward(encoder);
   b.named('logits', 'Identity', [head.logits]);
   b.named('loss', 'Identity', [head.loss]);

@@ -3,8 +3,10 @@ import { dropout } from './dropout.js';
 import { maskedSoftmax } from './masked-softmax.js';
 
 export interface AttentionShape {
-  /** int64 [4]: B, T, heads, head size — for splitting rows [N, H] into heads. */
+  /** int64 [4]: B, T, heads, head size — for splitting key/value rows [N, H] into heads. */
   splitShape: string;
+  /** The same for the query rows when they are fewer (B, 1, heads, head size: the first token only); default splitShape. */
+  querySplitShape?: string;
   hidden: number;
   heads: number;
   /** [B, 1, 1, T] additive mask bias. */
@@ -19,15 +21,17 @@ export interface AttentionRule {
 }
 
 /**
- * Scaled dot-product attention on rows q, k, v [N, H]: split heads, softmax(q kᵀ/√d + mask) v, merge.
+ * Scaled dot-product attention on rows q [Nq, H], k, v [N, H]: split heads, softmax(q kᵀ/√d + mask) v, merge
+ * (Nq = N, or B when only each sequence's first token queries).
  * Backward: dP = dC vᵀ, dV = Pᵀ dC, dS = softmax'(dP)/√d, dQ = dS K, dK = dSᵀ Q, each merged back to rows.
  */
 export function attention(b: GraphBuilder, q: string, k: string, v: string, shape: AttentionShape): AttentionRule {
   const scale = 1 / Math.sqrt(shape.hidden / shape.heads);
   const rows = b.ints([-1, shape.hidden]);
-  const split = (x: string) => b.transpose(b.reshape(x, shape.splitShape), [0, 2, 1, 3]);
+  const split = (x: string, splitShape = shape.splitShape) => b.transpose(b.reshape(x, splitShape), [0, 2, 1, 3]);
   const merge = (x: string) => b.reshape(b.transpose(x, [0, 2, 1, 3]), rows);
-  const qh = split(q);
+  const querySplit = shape.querySplitShape ?? shape.splitShape;
+  const qh = split(q, querySplit);
   const kh = split(k);
   const vh = split(v);
   const scores = b.mul(b.op('MatMul', [qh, b.transpose(kh, [0, 1, 3, 2])]), b.float(scale));
@@ -38,7 +42,7 @@ export function attention(b: GraphBuilder, q: string, k: string, v: string, shap
   return {
     y,
     back(dy) {
-      const dc = split(dy);
+      const dc = split(dy, querySplit);
       const dv = b.op('MatMul', [b.transpose(used, [0, 1, 3, 2]), dc]);
       const dUsed = b.op('MatMul', [dc, b.transpose(vh, [0, 1, 3, 2])]);
       const dp = dropped ? dropped.back(dUsed) : dUsed;
