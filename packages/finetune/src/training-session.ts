@@ -42,6 +42,8 @@ export class TrainingSession {
   private readonly gradFetches: Record<string, ort.Tensor> = {};
   readonly gradients = new Map<string, Float32Array>();
   private readonly evalRates: Record<string, ort.Tensor>;
+  /** Whether onnxruntime wrote the gradient outputs into our buffers (known after the first run). */
+  private outputsInPlace: boolean | undefined;
 
   private constructor(
     readonly graph: TrainingGraph,
@@ -89,12 +91,18 @@ export class TrainingSession {
     if (!this.graph.gradients) throw new FinetuneError('E_INVALID_OPTION', 'computeGradients needs a training graph; this one is forward-only (gradients: false)');
     const { feeds, typeIds } = this.feeds(batch);
     const result = await this.run(batch, feeds, { ...this.gradFetches, loss: null, logits: null, [EMBEDDING_GRAD]: null });
+    // onnxruntime-node 1.30 writes preallocated outputs in place and also returns a copy of each. The first
+    // run checks that our buffers hold the results; from then on the copy back (43M floats, ~16 ms a step on
+    // DistilBERT-base) is skipped. A build that does not write in place keeps copying.
+    let inPlace = this.outputsInPlace !== false;
     for (const name of this.graph.graphGradients) {
-      // Preallocated outputs are written in place; copy if this onnxruntime build returned its own buffer.
       const out = result[gradName(name)]!.data as Float32Array;
       const mine = this.gradients.get(name)!;
-      if (out !== mine && out.buffer !== mine.buffer) mine.set(out);
+      if (out === mine || out.buffer === mine.buffer || this.outputsInPlace === true) continue;
+      if (inPlace && !sameValues(out, mine)) inPlace = false;
+      if (!inPlace) mine.set(out);
     }
+    this.outputsInPlace ??= inPlace;
     this.completeTableGradients(result[EMBEDDING_GRAD]!.data as Float32Array, batch, typeIds);
     return { loss: (result.loss!.data as Float32Array)[0]!, logits: result.logits!.data as Float32Array };
   }
@@ -225,6 +233,15 @@ function checkGradientBuffers(graph: TrainingGraph, parameters: ReadonlyMap<stri
     const n = parameters.get(name)!.length;
     if (g.length !== n) throw new FinetuneError('E_SHAPE', `gradients: the buffer for ${name} holds ${g.length} values, the parameter ${n}`);
   }
+}
+
+/** Bitwise equality (NaN payloads included), as a copy would leave them. */
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 function checkIds(name: string, ids: BigInt64Array, size: number): void {
