@@ -16,7 +16,9 @@ export type FinetuneErrorCode =
   /** A resumed run's options do not match the checkpoint's (model, task, batch, seed, data size, ...). */
   | 'E_RESUME_MISMATCH'
   /** No training examples. */
-  | 'E_EMPTY_DATA';
+  | 'E_EMPTY_DATA'
+  /** A TrainingMemory asked for more than its fixed capacity, or beyond what wasm32 addresses (4 GiB). */
+  | 'E_MEMORY_CAPACITY';
 
 export class FinetuneError extends Error {
   readonly code: FinetuneErrorCode;

@@ -1,3 +1,4 @@
+import { FinetuneError } from '../errors.js';
 import type { OptimKernels, WasmMemory } from './optim-kernels.js';
 import { instantiateKernels, newWasmMemory } from './optim-kernels.js';
 
@@ -11,12 +12,10 @@ const OS_PAGE = 4096;
 
 const aligned = (bytes: number) => Math.ceil(bytes / ALIGN) * ALIGN;
 
-/** A TrainingMemory asked for more than it holds or can hold; `code` is stable, the message is not. */
-export class TrainingMemoryError extends Error {
-  readonly code = 'E_MEMORY_CAPACITY' as const;
-
+/** A TrainingMemory asked for more than it holds or can hold (a FinetuneError with code E_MEMORY_CAPACITY). */
+export class TrainingMemoryError extends FinetuneError {
   constructor(message: string) {
-    super(message);
+    super('E_MEMORY_CAPACITY', message);
     this.name = 'TrainingMemoryError';
   }
 }
