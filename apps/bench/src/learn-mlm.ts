@@ -15,10 +15,19 @@ export interface MlmLearnResult {
   /** Held-out masked-token loss at step 0 and every `evalEvery` steps. */
   heldOut: Array<{ step: number; loss: number }>;
   decreasingAtEveryEvaluation: boolean;
-  /** Mean-pooled features + logistic regression (C=1) on SST-2 train, accuracy on SST-2 dev. */
-  probe: { random: number; pretrained: number };
+  /**
+   * Mean-pooled last-layer features + logistic regression (C=1) on SST-2 train, accuracy on SST-2 dev;
+   * `byLayer` the same for every hidden state (0 = embeddings) and the concatenation of layers 1..L.
+   */
+  probe: { random: number; pretrained: number; byLayer: ProbeRow[] };
   seconds: number;
   tokensPerSecond: number;
+}
+
+export interface ProbeRow {
+  features: string;
+  random: number;
+  pretrained: number;
 }
 
 export interface MlmLearnInput {
@@ -97,7 +106,11 @@ export async function learnMlm(input: MlmLearnInput): Promise<MlmLearnResult> {
   }
   const seconds = (performance.now() - t0) / 1000;
   await Promise.all([session.release(), evaluator.release()]);
-  const probe = { random: await linearProbe(spec, initial, input), pretrained: await linearProbe(spec, params, input) };
+  const random = await linearProbes(spec, initial, input);
+  const pretrained = await linearProbes(spec, params, input);
+  const byLayer = random.map((r, i) => ({ features: r.features, random: r.accuracy, pretrained: pretrained[i]!.accuracy }));
+  const last = byLayer[spec.layers]!;
+  const probe = { random: last.random, pretrained: last.pretrained, byLayer };
   return {
     steps: input.steps, trainLines: train.length, heldOutLines: heldOutLines.length, heldOutMasked, heldOut: curve,
     decreasingAtEveryEvaluation: curve.every((c, i) => i === 0 || c.loss < curve[i - 1]!.loss),
@@ -105,18 +118,35 @@ export async function learnMlm(input: MlmLearnInput): Promise<MlmLearnResult> {
   };
 }
 
-async function linearProbe(spec: EncoderSpec, params: ReadonlyMap<string, Float32Array>, input: MlmLearnInput): Promise<number> {
+/**
+ * One embedding pass gives every hidden state mean-pooled (layer-concat over 0..L); a logistic regression is
+ * fitted on each one's columns and on layers 1..L together.
+ */
+async function linearProbes(spec: EncoderSpec, params: ReadonlyMap<string, Float32Array>, input: MlmLearnInput): Promise<Array<{ features: string; accuracy: number }>> {
   const dir = mkdtempSync(join(tmpdir(), 'bertkit-learn-'));
+  const layers = Array.from({ length: spec.layers + 1 }, (_, i) => i);
   try {
     const encoder = await Encoder.load(writeEncoderDir(dir, spec, params, input.tokenizerDir), { threads: input.threads });
-    const embed = async (texts: string[]) => {
-      const e = await encoder.embed(texts, { pooling: 'mean' });
-      return { data: e.data, rows: e.rows, cols: e.dim };
-    };
-    const model = new LogisticRegression({ C: 1, maxIter: 1000 }).fit(await embed(input.probeTrain.texts), input.probeTrain.labels);
-    const predicted = model.predict(await embed(input.probeDev.texts));
+    const embed = async (texts: string[]) => (await encoder.embed(texts, { pooling: 'layer-concat', layerPooling: 'mean', layers })).data;
+    const train = await embed(input.probeTrain.texts);
+    const dev = await embed(input.probeDev.texts);
     await encoder.release();
-    return predicted.filter((p, i) => p === input.probeDev.labels[i]).length / predicted.length;
+    const h = spec.hidden;
+    const width = h * layers.length;
+    const columns = (data: Float32Array, from: number, to: number) => {
+      const rows = data.length / width;
+      const out = new Float32Array(rows * (to - from));
+      for (let r = 0; r < rows; r++) out.set(data.subarray(r * width + from, r * width + to), r * (to - from));
+      return { data: out, rows, cols: to - from };
+    };
+    const accuracy = (from: number, to: number) => {
+      const model = new LogisticRegression({ C: 1, maxIter: 1000 }).fit(columns(train, from, to), input.probeTrain.labels);
+      const predicted = model.predict(columns(dev, from, to));
+      return predicted.filter((p, i) => p === input.probeDev.labels[i]).length / predicted.length;
+    };
+    const rows = layers.map((l) => ({ features: l === 0 ? 'embeddings' : `layer ${l}`, accuracy: accuracy(l * h, (l + 1) * h) }));
+    rows.push({ features: `layers 1-${spec.layers} concatenated`, accuracy: accuracy(h, width) });
+    return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

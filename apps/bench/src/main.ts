@@ -7,14 +7,16 @@ import { type FitBenchResult, fitBench, printFitBench } from './fit-bench.js';
 import { demoRun, printDemoRun } from './demo-run.js';
 import { machineInfo } from './machine.js';
 import { printServeBench, serveBench } from './serve-bench.js';
-import { type Ratio, writeSuite, writeSummary } from './report.js';
+import { type Ratio, readSuite, writeSuite, writeSummary } from './report.js';
 import { requireShared } from '@bertkit/shared-data';
 import { type TokenizerBenchResult, printTokenizerBench, tokenizerBench } from './tokenizer-bench.js';
-import { learnBench, printLearnBench } from './learn-bench.js';
+import { type LearnBenchResult, learnBench, printLearnBench } from './learn-bench.js';
 import { printTrainBench, trainBench } from './train-bench.js';
 
 const SUITES = ['tokenize', 'embed', 'fit', 'e2e', 'serve', 'train', 'learn'] as const;
-type Suite = (typeof SUITES)[number];
+/** Halves of `learn` (each about 40 minutes), run alone; the other half's last result is kept in learn.json. */
+const LEARN_PARTS = ['learn-sst2', 'learn-mlm'] as const;
+type Suite = (typeof SUITES)[number] | (typeof LEARN_PARTS)[number];
 
 const { values } = parseArgs({
   options: {
@@ -28,7 +30,7 @@ const quick = values.quick ?? false;
 const rounds = Number(values.rounds ?? (quick ? 1 : 5));
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
 const only = (values.only?.split(',') ?? [...SUITES]) as Suite[];
-for (const s of only) if (!SUITES.includes(s)) throw new Error(`--only takes a comma-separated list of ${SUITES.join(', ')}; got ${JSON.stringify(s)}`);
+for (const s of only) if (![...SUITES, ...LEARN_PARTS].includes(s)) throw new Error(`--only takes a comma-separated list of ${[...SUITES, ...LEARN_PARTS].join(', ')}; got ${JSON.stringify(s)}`);
 const wants = (s: Suite) => only.includes(s) || (s === 'embed' && only.includes('fit'));
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -104,11 +106,14 @@ if (only.includes('train')) {
   capture(() => printTrainBench(train));
   if (train.ratioVsTorch !== null) ratios.push({ label: 'train tokens/s: vs PyTorch 1.13', value: train.ratioVsTorch }, { label: 'train peak RSS: PyTorch / bertkit', value: train.rssRatioVsTorch! });
 }
-if (only.includes('learn')) {
-  // Long (about 40 minutes in full): fine-tuning and masked-LM pretraining from random initialisation.
-  const learn = await learnBench(shared, quick);
+const learnParts = (['sst2', 'mlm'] as const).filter((p) => only.includes('learn') || only.includes(`learn-${p}`));
+if (learnParts.length > 0) {
+  // Long (about 80 minutes in full): fine-tuning and masked-LM pretraining from random initialisation.
+  const previous = readSuite<LearnBenchResult>(resultsDir, 'learn');
+  const fresh = await learnBench(shared, quick, learnParts);
+  const learn = { ...previous, ...fresh, dates: { ...previous?.dates, ...fresh.dates } };
   writeSuite(resultsDir, 'learn', machine, learn);
   capture(() => printLearnBench(learn));
 }
 writeSummary(resultsDir, machine, sections, ratios, quick);
-console.log(`\nwrote ${resultsDir}/{${only.join(',')}}.json, latest.md and ratios.svg in ${((performance.now() - started) / 60000).toFixed(1)} min`);
+console.log(`\nwrote ${resultsDir}/{${[...new Set(only.map((s) => (s.startsWith('learn') ? 'learn' : s)))].join(',')}}.json, latest.md and ratios.svg in ${((performance.now() - started) / 60000).toFixed(1)} min`);

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MachineInfo } from './machine.js';
 
@@ -11,6 +11,13 @@ export interface Ratio {
 export function writeSuite(dir: string, suite: string, machine: MachineInfo, result: unknown): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${suite}.json`), `${JSON.stringify({ suite, machine, result }, null, 2)}\n`);
+}
+
+/** The `result` of a suite's last written file, or undefined when there is none. */
+export function readSuite<T>(dir: string, suite: string): Partial<T> | undefined {
+  const file = join(dir, `${suite}.json`);
+  if (!existsSync(file)) return undefined;
+  return (JSON.parse(readFileSync(file, 'utf8')) as { result: Partial<T> }).result;
 }
 
 export function writeSummary(dir: string, machine: MachineInfo, sections: string[], ratios: Ratio[], quick: boolean): void {
