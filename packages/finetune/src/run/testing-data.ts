@@ -69,3 +69,13 @@ export function keysOf(path: string): string[] {
     f.close();
   }
 }
+
+/** Every tensor of a safetensors file by name (to compare two runs' weights). */
+export function readAll(path: string): Map<string, Float32Array> {
+  const f = SafetensorsFile.open(path);
+  try {
+    return new Map(f.names().map((n) => [n, f.read(n)]));
+  } finally {
+    f.close();
+  }
+}

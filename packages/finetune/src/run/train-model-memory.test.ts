@@ -1,23 +1,14 @@
 import { join } from 'node:path';
-import { SafetensorsFile } from '@bertkit/onnx-builder';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AdamW } from '../optim/adamw.js';
 import type { StepPaths } from '../optim/adamw.js';
 import type { TrainingLayout } from '../optim/training-memory.js';
 import { TrainingMemory } from '../optim/training-memory.js';
 import { standInDir } from '../testing/reference.js';
-import { tempOut, toyExamples } from './testing-data.js';
+import { readAll, tempOut, toyExamples } from './testing-data.js';
 import { trainModel } from './train-model.js';
 import type { TrainModelOptions } from './types.js';
 
-const readAll = (path: string) => {
-  const f = SafetensorsFile.open(path);
-  try {
-    return new Map(f.names().map((n) => [n, f.read(n)]));
-  } finally {
-    f.close();
-  }
-};
 
 const options = (out: string): TrainModelOptions => ({
   model: standInDir('distilbert'),

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { SafetensorsFile } from '@bertkit/onnx-builder';
 import { requireShared } from '@bertkit/shared-data';
 import { describe, expect, it } from 'vitest';
 import { readEncoderSpec } from '../model/model-spec.js';
@@ -9,17 +8,9 @@ import { buildTrainingGraph } from '../model/task-graph.js';
 import { standInDir } from '../testing/reference.js';
 import { TrainingSession } from '../training-session.js';
 import { evaluateExamples } from './evaluate.js';
-import { keysOf, tempOut, toyExamples } from './testing-data.js';
+import { keysOf, readAll, tempOut, toyExamples } from './testing-data.js';
 import { trainModel } from './train-model.js';
 
-const readAll = (path: string) => {
-  const f = SafetensorsFile.open(path);
-  try {
-    return new Map(f.names().map((n) => [n, f.read(n)]));
-  } finally {
-    f.close();
-  }
-};
 const fixture = (name: string) => join(requireShared(), 'models', name, 'model.safetensors');
 
 // transformers' *ForSequenceClassification state dicts, from real fine-tuned checkpoints of the same depth:
