@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainExample } from '@bertkit/finetune';
 import { loadTokenizer } from '@bertkit/wordpiece';
-import { type MlmLearnResult, learnMlm } from './learn-mlm.js';
+import { type MlmLearnResult, type ProbeRow, learnMlm } from './learn-mlm.js';
 import { smallBert } from './learn-model.js';
 import { type Sst2LearnResult, encodeLabelled, learnSst2 } from './learn-sst2.js';
 import { formatTable } from './measure.js';
@@ -83,7 +83,8 @@ export function printLearnBench(r: Partial<LearnBenchResult>): void {
   if (mlm) {
     rows.push([`masked LM ${mlm.trainLines} lines, ${mlm.steps} steps`, `held-out loss ${mlm.heldOut.map((h) => h.loss.toFixed(3)).join(' → ')} (${mlm.decreasingAtEveryEvaluation ? 'falls at every evaluation' : 'NOT monotone'})`, `${(mlm.seconds / 60).toFixed(1)} min`, mlm.tokensPerSecond.toFixed(0)]);
     rows.push(['linear probe, mean-pooled last layer', `SST-2 dev: pretrained ${pct(mlm.probe.pretrained)} vs random ${pct(mlm.probe.random)}`, '', '']);
-    for (const p of mlm.probe.byLayer ?? []) rows.push([`  probe on ${p.features}`, `pretrained ${pct(p.pretrained)} vs random ${pct(p.random)}`, '', '']);
+    const paired = (m: ProbeRow['mcnemar'] | undefined) => (m ? ` (only pretrained right ${m.firstOnly}, only random ${m.secondOnly}: McNemar p = ${m.p.toFixed(3)})` : '');
+    for (const p of mlm.probe.byLayer ?? []) rows.push([`  probe on ${p.features}`, `pretrained ${pct(p.pretrained)} vs random ${pct(p.random)}${paired(p.mcnemar)}`, '', '']);
   }
   console.log(`\n## learn: fine-tuning and masked-LM pretraining from random initialisation (${sst2?.model ?? 'BERT 4 layers, hidden 256'}, ${r.threads ?? 2} threads)\n`);
   console.log(formatTable(['run', 'result', 'time', 'train tokens/s'], rows));

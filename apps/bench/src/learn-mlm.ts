@@ -6,6 +6,7 @@ import type { EncoderSpec, TrainBatch, TrainExample } from '@bertkit/finetune';
 import { TrainingMemory, TrainingSession, buildTrainingGraph, finetune, maskTokens, padBatch } from '@bertkit/finetune';
 import { LogisticRegression } from '@bertkit/heads';
 import { randomParameters, writeEncoderDir } from './learn-model.js';
+import { type McNemar, mcnemar } from './mcnemar.js';
 
 export interface MlmLearnResult {
   steps: number;
@@ -28,6 +29,8 @@ export interface ProbeRow {
   features: string;
   random: number;
   pretrained: number;
+  /** Paired test on the dev predictions: is the gap more than chance? */
+  mcnemar: McNemar;
 }
 
 export interface MlmLearnInput {
@@ -108,7 +111,7 @@ export async function learnMlm(input: MlmLearnInput): Promise<MlmLearnResult> {
   await Promise.all([session.release(), evaluator.release()]);
   const random = await linearProbes(spec, initial, input);
   const pretrained = await linearProbes(spec, params, input);
-  const byLayer = random.map((r, i) => ({ features: r.features, random: r.accuracy, pretrained: pretrained[i]!.accuracy }));
+  const byLayer = random.map((r, i) => ({ features: r.features, random: r.accuracy, pretrained: pretrained[i]!.accuracy, mcnemar: mcnemar(pretrained[i]!.predicted, r.predicted, input.probeDev.labels) }));
   const last = byLayer[spec.layers]!;
   const probe = { random: last.random, pretrained: last.pretrained, byLayer };
   return {
@@ -122,7 +125,7 @@ export async function learnMlm(input: MlmLearnInput): Promise<MlmLearnResult> {
  * One embedding pass gives every hidden state mean-pooled (layer-concat over 0..L); a logistic regression is
  * fitted on each one's columns and on layers 1..L together.
  */
-async function linearProbes(spec: EncoderSpec, params: ReadonlyMap<string, Float32Array>, input: MlmLearnInput): Promise<Array<{ features: string; accuracy: number }>> {
+async function linearProbes(spec: EncoderSpec, params: ReadonlyMap<string, Float32Array>, input: MlmLearnInput): Promise<Array<{ features: string; accuracy: number; predicted: ArrayLike<unknown> }>> {
   const dir = mkdtempSync(join(tmpdir(), 'bertkit-learn-'));
   const layers = Array.from({ length: spec.layers + 1 }, (_, i) => i);
   try {
@@ -139,13 +142,13 @@ async function linearProbes(spec: EncoderSpec, params: ReadonlyMap<string, Float
       for (let r = 0; r < rows; r++) out.set(data.subarray(r * width + from, r * width + to), r * (to - from));
       return { data: out, rows, cols: to - from };
     };
-    const accuracy = (from: number, to: number) => {
+    const probe = (features: string, from: number, to: number) => {
       const model = new LogisticRegression({ C: 1, maxIter: 1000 }).fit(columns(train, from, to), input.probeTrain.labels);
       const predicted = model.predict(columns(dev, from, to));
-      return predicted.filter((p, i) => p === input.probeDev.labels[i]).length / predicted.length;
+      return { features, predicted, accuracy: predicted.filter((p, i) => p === input.probeDev.labels[i]).length / predicted.length };
     };
-    const rows = layers.map((l) => ({ features: l === 0 ? 'embeddings' : `layer ${l}`, accuracy: accuracy(l * h, (l + 1) * h) }));
-    rows.push({ features: `layers 1-${spec.layers} concatenated`, accuracy: accuracy(h, width) });
+    const rows = layers.map((l) => probe(l === 0 ? 'embeddings' : `layer ${l}`, l * h, (l + 1) * h));
+    rows.push(probe(`layers 1-${spec.layers} concatenated`, h, width));
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
