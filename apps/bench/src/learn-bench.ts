@@ -11,9 +11,11 @@ import { tsvRows } from './shared.js';
 /**
  * Masked-LM steps of batch 32. 1,000 steps (about 1.3M tokens) only reach the unigram stage (held-out loss
  * ~6.9), where the last layer's mean-pooled features probed below random ones (62.50% vs 64.33%); 3,000
- * steps take about 30 minutes here.
+ * steps (loss 6.33) probed within noise of them (65.60% vs 64.33%). 10,000 steps take about 100 minutes
+ * here; the probe runs every PROBE_EVERY steps to show where it stands along the way.
  */
-const MLM_STEPS = 3000;
+const MLM_STEPS = 10000;
+const PROBE_EVERY = 2500;
 
 export interface LearnBenchResult {
   threads: number;
@@ -70,7 +72,7 @@ export async function learnBench(shared: string, quick: boolean, parts: Readonly
   }
   const steps = quick ? 20 : MLM_STEPS;
   log(`learn: masked LM on ${corpus.length} SST-2 + AG News lines, ${steps} steps`);
-  out.mlm = await learnMlm({ spec, corpus, tokenizerDir, probeTrain, probeDev, steps, evalEvery: quick ? 10 : 250, threads, log });
+  out.mlm = await learnMlm({ spec, corpus, tokenizerDir, probeTrain, probeDev, steps, evalEvery: quick ? 10 : 250, probeEvery: quick ? 10 : PROBE_EVERY, threads, log });
   out.dates!.mlm = new Date().toISOString();
   return out;
 }
@@ -85,6 +87,9 @@ export function printLearnBench(r: Partial<LearnBenchResult>): void {
     rows.push(['linear probe, mean-pooled last layer', `SST-2 dev: pretrained ${pct(mlm.probe.pretrained)} vs random ${pct(mlm.probe.random)}`, '', '']);
     const paired = (m: ProbeRow['mcnemar'] | undefined) => (m ? ` (only pretrained right ${m.firstOnly}, only random ${m.secondOnly}: McNemar p = ${m.p.toFixed(3)})` : '');
     for (const p of mlm.probe.byLayer ?? []) rows.push([`  probe on ${p.features}`, `pretrained ${pct(p.pretrained)} vs random ${pct(p.random)}${paired(p.mcnemar)}`, '', '']);
+    const chosen = (p: ProbeRow) => (p.C ? `, C ${p.C.pretrained} / ${p.C.random}` : '');
+    for (const p of mlm.probe.tuned ?? []) rows.push([`  standardised, C by 5-fold CV: ${p.features}`, `pretrained ${pct(p.pretrained)} vs random ${pct(p.random)}${paired(p.mcnemar)}${chosen(p)}`, '', '']);
+    for (const c of mlm.probeCurve ?? []) rows.push([`  last layer after ${c.step} steps`, `C=1: ${pct(c.raw.pretrained)} vs ${pct(c.raw.random)} (p = ${c.raw.mcnemar.p.toFixed(3)}); standardised, C by CV: ${pct(c.tuned.pretrained)} vs ${pct(c.tuned.random)} (p = ${c.tuned.mcnemar.p.toFixed(3)})`, '', '']);
   }
   console.log(`\n## learn: fine-tuning and masked-LM pretraining from random initialisation (${sst2?.model ?? 'BERT 4 layers, hidden 256'}, ${r.threads ?? 2} threads)\n`);
   console.log(formatTable(['run', 'result', 'time', 'train tokens/s'], rows));

@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Encoder } from '@bertkit/encoder';
 import type { EncoderSpec, TrainBatch, TrainExample } from '@bertkit/finetune';
 import { TrainingMemory, TrainingSession, buildTrainingGraph, finetune, maskTokens, padBatch } from '@bertkit/finetune';
-import { LogisticRegression } from '@bertkit/heads';
-import { randomParameters, writeEncoderDir } from './learn-model.js';
-import { type McNemar, mcnemar } from './mcnemar.js';
+import { randomParameters } from './learn-model.js';
+import { type ProbeRow, compareProbes, probeEncoder } from './learn-probe.js';
 
 export interface MlmLearnResult {
   steps: number;
@@ -18,20 +13,17 @@ export interface MlmLearnResult {
   decreasingAtEveryEvaluation: boolean;
   /**
    * Mean-pooled last-layer features + logistic regression (C=1) on SST-2 train, accuracy on SST-2 dev;
-   * `byLayer` the same for every hidden state (0 = embeddings) and the concatenation of layers 1..L.
+   * `byLayer` the same for every hidden state (0 = embeddings) and the concatenation of layers 1..L;
+   * `tuned` standardised features with C chosen by cross-validation (last layer, layers 1..L).
    */
-  probe: { random: number; pretrained: number; byLayer: ProbeRow[] };
+  probe: { random: number; pretrained: number; byLayer: ProbeRow[]; tuned: ProbeRow[] };
+  /** The last-layer probes every `probeEvery` steps against the same random features. */
+  probeCurve: Array<{ step: number; raw: ProbeRow; tuned: ProbeRow }>;
   seconds: number;
   tokensPerSecond: number;
 }
 
-export interface ProbeRow {
-  features: string;
-  random: number;
-  pretrained: number;
-  /** Paired test on the dev predictions: is the gap more than chance? */
-  mcnemar: McNemar;
-}
+export type { ProbeRow } from './learn-probe.js';
 
 export interface MlmLearnInput {
   spec: EncoderSpec;
@@ -41,6 +33,8 @@ export interface MlmLearnInput {
   probeDev: { texts: string[]; labels: number[] };
   steps: number;
   evalEvery: number;
+  /** Probe the encoder every this many steps too (the final probe always runs). */
+  probeEvery?: number;
   threads: number;
   log: (line: string) => void;
 }
@@ -79,6 +73,18 @@ export async function learnMlm(input: MlmLearnInput): Promise<MlmLearnResult> {
     }
     return sum / heldOutMasked;
   };
+  const random = await probeEncoder(spec, initial, input);
+  const labels = input.probeDev.labels;
+  const probeCurve: MlmLearnResult['probeCurve'] = [];
+  const probeAt = async (step: number) => {
+    const fits = await probeEncoder(spec, params, input);
+    const raw = compareProbes(fits.raw, random.raw, labels);
+    const tuned = compareProbes(fits.tuned, random.tuned, labels);
+    probeCurve.push({ step, raw: raw[spec.layers]!, tuned: tuned[0]! });
+    const p = (r: ProbeRow) => `${(100 * r.pretrained).toFixed(2)}% vs random ${(100 * r.random).toFixed(2)}% (p ${r.mcnemar.p.toFixed(3)})`;
+    input.log(`  mlm step ${step}: probe last layer C=1 ${p(raw[spec.layers]!)}; standardised, C by CV ${p(tuned[0]!)}`);
+    return { raw, tuned };
+  };
   const curve = [{ step: 0, loss: await evaluate() }];
   input.log(`  mlm step 0: held-out loss ${curve[0]!.loss.toFixed(4)}`);
   const epochs = Math.ceil((input.steps * 32) / train.length);
@@ -101,6 +107,11 @@ export async function learnMlm(input: MlmLearnInput): Promise<MlmLearnResult> {
           evalSeconds += (performance.now() - e0) / 1000;
           input.log(`  mlm step ${step}: train loss ${info.loss.toFixed(4)}, held-out loss ${curve.at(-1)!.loss.toFixed(4)}`);
         }
+        if (input.probeEvery && step % input.probeEvery === 0 && step < input.steps) {
+          const e0 = performance.now();
+          await probeAt(step);
+          evalSeconds += (performance.now() - e0) / 1000;
+        }
         if (step >= input.steps) throw stop;
       },
     });
@@ -109,48 +120,12 @@ export async function learnMlm(input: MlmLearnInput): Promise<MlmLearnResult> {
   }
   const seconds = (performance.now() - t0) / 1000;
   await Promise.all([session.release(), evaluator.release()]);
-  const random = await linearProbes(spec, initial, input);
-  const pretrained = await linearProbes(spec, params, input);
-  const byLayer = random.map((r, i) => ({ features: r.features, random: r.accuracy, pretrained: pretrained[i]!.accuracy, mcnemar: mcnemar(pretrained[i]!.predicted, r.predicted, input.probeDev.labels) }));
-  const last = byLayer[spec.layers]!;
-  const probe = { random: last.random, pretrained: last.pretrained, byLayer };
+  const final = await probeAt(input.steps);
+  const last = final.raw[spec.layers]!;
+  const probe = { random: last.random, pretrained: last.pretrained, byLayer: final.raw, tuned: final.tuned };
   return {
     steps: input.steps, trainLines: train.length, heldOutLines: heldOutLines.length, heldOutMasked, heldOut: curve,
     decreasingAtEveryEvaluation: curve.every((c, i) => i === 0 || c.loss < curve[i - 1]!.loss),
-    probe, seconds, tokensPerSecond: tokens / (seconds - evalSeconds),
+    probe, probeCurve, seconds, tokensPerSecond: tokens / (seconds - evalSeconds),
   };
-}
-
-/**
- * One embedding pass gives every hidden state mean-pooled (layer-concat over 0..L); a logistic regression is
- * fitted on each one's columns and on layers 1..L together.
- */
-async function linearProbes(spec: EncoderSpec, params: ReadonlyMap<string, Float32Array>, input: MlmLearnInput): Promise<Array<{ features: string; accuracy: number; predicted: ArrayLike<unknown> }>> {
-  const dir = mkdtempSync(join(tmpdir(), 'bertkit-learn-'));
-  const layers = Array.from({ length: spec.layers + 1 }, (_, i) => i);
-  try {
-    const encoder = await Encoder.load(writeEncoderDir(dir, spec, params, input.tokenizerDir), { threads: input.threads });
-    const embed = async (texts: string[]) => (await encoder.embed(texts, { pooling: 'layer-concat', layerPooling: 'mean', layers })).data;
-    const train = await embed(input.probeTrain.texts);
-    const dev = await embed(input.probeDev.texts);
-    await encoder.release();
-    const h = spec.hidden;
-    const width = h * layers.length;
-    const columns = (data: Float32Array, from: number, to: number) => {
-      const rows = data.length / width;
-      const out = new Float32Array(rows * (to - from));
-      for (let r = 0; r < rows; r++) out.set(data.subarray(r * width + from, r * width + to), r * (to - from));
-      return { data: out, rows, cols: to - from };
-    };
-    const probe = (features: string, from: number, to: number) => {
-      const model = new LogisticRegression({ C: 1, maxIter: 1000 }).fit(columns(train, from, to), input.probeTrain.labels);
-      const predicted = model.predict(columns(dev, from, to));
-      return { features, predicted, accuracy: predicted.filter((p, i) => p === input.probeDev.labels[i]).length / predicted.length };
-    };
-    const rows = layers.map((l) => probe(l === 0 ? 'embeddings' : `layer ${l}`, l * h, (l + 1) * h));
-    rows.push(probe(`layers 1-${spec.layers} concatenated`, h, width));
-    return rows;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
