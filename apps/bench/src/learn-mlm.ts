@@ -62,8 +62,8 @@ export async function learnMlm(input: MlmLearnInput): Promise<MlmLearnResult> {
   // Parameters and gradients in a TrainingMemory (a copy: `initial` stays the random features of the probe);
   // finetune then puts the moments there and steps with its kernels.
   const placed = TrainingMemory.forTraining({ parameters: initial });
-  const params = placed?.parameters ?? new Map([...initial].map(([k, v]) => [k, v.slice()]));
-  const session = await TrainingSession.create(graph, params, { threads: input.threads, dropout: true, ...(placed ? { gradients: placed.gradients } : {}) });
+  const params = placed.parameters;
+  const session = await TrainingSession.create(graph, params, { threads: input.threads, dropout: true, gradients: placed.gradients });
   const evaluator = await TrainingSession.create(buildTrainingGraph(spec, 'masked-lm', { gradients: false }), params, { threads: input.threads });
   const evaluate = async (): Promise<number> => {
     let sum = 0;

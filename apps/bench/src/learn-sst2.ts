@@ -45,8 +45,8 @@ export async function learnSst2(spec: EncoderSpec, train: TrainExample[], dev: T
   // Parameters and gradients in a TrainingMemory: finetune then puts the moments there and steps with its kernels.
   const initial = randomParameters(spec, 'sequence-classification', 42);
   const placed = TrainingMemory.forTraining({ parameters: initial });
-  const params = placed?.parameters ?? initial;
-  const session = await TrainingSession.create(graph, params, { threads: options.threads, dropout: true, ...(placed ? { gradients: placed.gradients } : {}) });
+  const params = placed.parameters;
+  const session = await TrainingSession.create(graph, params, { threads: options.threads, dropout: true, gradients: placed.gradients });
   // A forward-only graph over the same parameter buffers: evaluates the weights as they are now.
   const evaluator = await TrainingSession.create(buildTrainingGraph(spec, 'sequence-classification', { gradients: false }), params, { threads: options.threads });
   const stepsPerEpoch = Math.ceil(train.length / 32);

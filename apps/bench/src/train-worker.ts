@@ -32,7 +32,7 @@ const graph = buildTrainingGraph(spec, 'sequence-classification', { numLabels: 2
 // Filled in place in the memory: the zero arrays copied in are never written (no resident pages) nor kept.
 const zeros = () => new Map(graph.parameters.map((p) => [p.name, new Float32Array(p.shape.reduce((a, b) => a * b, 1))]));
 const placed = TrainingMemory.forTraining({ parameters: zeros() });
-const params = placed?.parameters ?? zeros();
+const params = placed.parameters;
 const rng = new SeededRandom(1);
 let count = 0;
 for (const p of graph.parameters) {
@@ -41,8 +41,8 @@ for (const p of graph.parameters) {
   else if (/norm\.weight$/i.test(p.name)) values.fill(1);
   count += values.length;
 }
-const session = await TrainingSession.create(graph, params, { threads: file.threads, dropout: true, ...(placed ? { gradients: placed.gradients } : {}) });
-const optimizer = new AdamW(params, placed ? { memory: placed.memory } : {});
+const session = await TrainingSession.create(graph, params, { threads: file.threads, dropout: true, gradients: placed.gradients });
+const optimizer = new AdamW(params, { memory: placed.memory });
 const result: WorkerResult = { stepSeconds: [], phases: { graph: 0, clip: 0, adamw: 0 }, losses: [], peakRssMb: 0, parameters: count, cpuSeconds: 0 };
 let cpuStart: NodeJS.CpuUsage | null = null;
 for (let i = 0; i < file.batches.length; i++) {

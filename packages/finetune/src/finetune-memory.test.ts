@@ -15,9 +15,9 @@ describe('finetune on a session whose arrays live in a TrainingMemory', () => {
   it('accumulates with axpy, clips and steps with the kernels on every tensor, and matches the plain-array run', async () => {
     const initial = readTensors('distilbert', 'initial.safetensors');
     // Room for the moments and the accumulation sums besides the parameters and gradients.
-    const placed = TrainingMemory.forTraining({ parameters: initial, accumulate: true })!;
+    const placed = TrainingMemory.forTraining({ parameters: initial, accumulate: true });
     const fast = await TrainingSession.create(graph, placed.parameters, { threads: 1, dropout: false, gradients: placed.gradients });
-    const k = placed.memory.kernels;
+    const k = placed.memory!.kernels;
     const [adamw, axpy, sumsq] = [vi.spyOn(k, 'adamw'), vi.spyOn(k, 'axpy'), vi.spyOn(k, 'sumsq')];
     const log = await finetune(fast, examples, recipe);
     const tensors = graph.parameters.length;
@@ -25,7 +25,7 @@ describe('finetune on a session whose arrays live in a TrainingMemory', () => {
     expect(adamw).toHaveBeenCalledTimes(2 * tensors);
     expect(axpy).toHaveBeenCalledTimes(4 * tensors);
     expect(sumsq).toHaveBeenCalledTimes(2 * tensors);
-    expect(placed.memory.available).toBe(0); // the moments and sums went into the memory
+    expect(placed.memory!.available).toBe(0); // the moments and sums went into the memory
     vi.restoreAllMocks();
 
     const slow = await TrainingSession.create(graph, readTensors('distilbert', 'initial.safetensors'), { threads: 1, dropout: false });

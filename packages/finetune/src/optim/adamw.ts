@@ -11,9 +11,10 @@ export interface AdamWOptions {
   decays?: (name: string) => boolean;
   /**
    * The moments of every parameter that lives in this memory are allocated there, and those tensors are
-   * updated by its SIMD kernel when their gradient lives there too (see TrainingMemory.forTraining).
+   * updated by its SIMD kernel when their gradient lives there too (see TrainingMemory.forTraining). Null or
+   * absent: plain arrays.
    */
-  memory?: TrainingMemory;
+  memory?: TrainingMemory | null;
 }
 
 export interface AdamWStepOptions {

@@ -81,7 +81,7 @@ function twins(seed: number) {
   // Odd lengths, decaying (weight) and non-decaying (bias, LayerNorm) tensors.
   const names = LENGTHS.map((n, i) => [i % 3 === 0 ? `layer${i}.bias` : i % 3 === 1 ? `layer${i}.LayerNorm.weight` : `layer${i}.weight`, n] as const);
   const initial: ReadonlyMap<string, Float32Array> = new Map(names.map(([name, n]) => [name, Float32Array.from({ length: n }, rand)]));
-  const placed = TrainingMemory.forTraining({ parameters: initial })!;
+  const placed = TrainingMemory.forTraining({ parameters: initial });
   const plain = new Map([...initial].map(([name, p]) => [name, p.slice()]));
   const fast = new AdamW(placed.parameters, { memory: placed.memory });
   const slow = new AdamW(plain);
@@ -106,7 +106,7 @@ describe('AdamW in a TrainingMemory', () => {
     }
     const moments = new Map(slow.moments().map((s) => [s.name, s]));
     for (const { name, m, v } of fast.moments()) {
-      expect(placed.memory.owns(m) && placed.memory.owns(v), name).toBe(true);
+      expect(placed.memory!.owns(m) && placed.memory!.owns(v), name).toBe(true);
       for (let i = 0; i < m.length; i++) {
         expect(Math.abs(m[i]! - moments.get(name)!.m[i]!), `${name} m[${i}]`).toBeLessThan(1e-6);
         expect(Math.abs(v[i]! - moments.get(name)!.v[i]!), `${name} v[${i}]`).toBeLessThan(1e-6);

@@ -39,33 +39,54 @@ describe('TrainingMemory', () => {
 
   it('forTraining copies the parameters in and sizes the memory exactly for gradients, moments and accumulation sums', () => {
     const parameters = new Map([['a.weight', ramp(5)], ['frozen.weight', ramp(9)], ['b.bias', ramp(1027)]]);
-    const placed = TrainingMemory.forTraining({ parameters, trainable: ['a.weight', 'b.bias'], accumulate: true })!;
+    const placed = TrainingMemory.forTraining({ parameters, trainable: ['a.weight', 'b.bias'], accumulate: true });
     for (const [name, p] of parameters) {
       expect([...placed.parameters.get(name)!]).toEqual([...p]);
-      expect(placed.memory.owns(placed.parameters.get(name)!) && placed.memory.owns(placed.gradients.get(name)!)).toBe(true);
+      expect(placed.memory!.owns(placed.parameters.get(name)!) && placed.memory!.owns(placed.gradients.get(name)!)).toBe(true);
     }
     const trainable = new Map([...placed.parameters].filter(([name]) => name !== 'frozen.weight'));
     const optimizer = new AdamW(trainable, { memory: placed.memory });
-    expect(optimizer.moments().every(({ m, v }) => placed.memory.owns(m) && placed.memory.owns(v))).toBe(true);
-    expect(placed.memory.fits([5, 1027])).toBe(true); // the sums
-    placed.memory.alloc(5);
-    placed.memory.alloc(1027);
-    expect(placed.memory.available).toBe(0); // exactly what the run needs, nothing more
-    const plain = TrainingMemory.forTraining({ parameters })!;
-    expect(plain.memory.available).toBe(2 * TrainingMemory.bytesFor([5, 9, 1027])); // the moments only
+    expect(optimizer.moments().every(({ m, v }) => placed.memory!.owns(m) && placed.memory!.owns(v))).toBe(true);
+    expect(placed.memory!.fits([5, 1027])).toBe(true); // the sums
+    placed.memory!.alloc(5);
+    placed.memory!.alloc(1027);
+    expect(placed.memory!.available).toBe(0); // exactly what the run needs, nothing more
+    const plain = TrainingMemory.forTraining({ parameters });
+    expect(plain.memory!.available).toBe(2 * TrainingMemory.bytesFor([5, 9, 1027])); // the moments only
   });
 
-  it('forTraining gives null (callers keep plain arrays) for a model beyond wasm32 4 GiB, e.g. BERT-large', () => {
+  it('a model beyond wasm32 4 GiB (e.g. BERT-large) cannot have a memory', () => {
     // 335M parameters x (value, gradient, 2 moments) x 4 bytes = 5.4 GB. Only the lengths are read.
     const parameters = new Map([['bert.huge.weight', { length: 335_000_000 } as Float32Array]]);
-    expect(TrainingMemory.forTraining({ parameters })).toBeNull();
+    const bytes = TrainingMemory.bytesForTraining({ parameters });
+    expect(bytes).toBe(4 * TrainingMemory.bytesFor([335_000_000]));
+    expect(TrainingMemory.tryCreate(bytes)).toBeNull();
+  });
+
+  it('forTraining without a memory gives the same views as plain arrays: copies of the parameters, zeroed gradients', () => {
+    vi.spyOn(TrainingMemory, 'tryCreate').mockReturnValue(null);
+    const parameters = new Map([['a.weight', ramp(5, 0.5)], ['b.bias', ramp(3, 0.25)]]);
+    const placed = TrainingMemory.forTraining({ parameters, accumulate: true });
+    vi.restoreAllMocks();
+    expect(placed.memory).toBeNull();
+    for (const [name, p] of parameters) {
+      const view = placed.parameters.get(name)!;
+      expect(view).not.toBe(p);
+      expect([...view]).toEqual([...p]);
+      expect(TrainingMemory.of(view)).toBeNull();
+      expect([...placed.gradients.get(name)!]).toEqual(new Array(p.length).fill(0));
+    }
+  });
+
+  it('forTraining names a trainable parameter it does not have', () => {
+    expect(() => TrainingMemory.forTraining({ parameters: new Map([['a', ramp(2, 1)]]), trainable: ['b'] })).toThrow(/trainable b is not among the parameters/);
   });
 });
 
 describe('the fast path is taken for arrays in the memory, and only for them', () => {
   it('AdamW runs the kernel on every tensor whose parameter, gradient and moments are in the memory', () => {
-    const placed = TrainingMemory.forTraining({ parameters: new Map([['w', ramp(10, 0.1)], ['b.bias', ramp(3, 0.1)]]) })!;
-    const adamw = vi.spyOn(placed.memory.kernels, 'adamw');
+    const placed = TrainingMemory.forTraining({ parameters: new Map([['w', ramp(10, 0.1)], ['b.bias', ramp(3, 0.1)]]) });
+    const adamw = vi.spyOn(placed.memory!.kernels, 'adamw');
     const optimizer = new AdamW(placed.parameters, { memory: placed.memory });
     placed.gradients.get('w')!.set(ramp(10, 0.01));
     optimizer.step(placed.gradients, 1e-3);
@@ -74,7 +95,7 @@ describe('the fast path is taken for arrays in the memory, and only for them', (
   });
 
   it('falls back to the JS loop per tensor when a gradient, a parameter or the memory option is elsewhere', () => {
-    const placed = TrainingMemory.forTraining({ parameters: new Map([['w', ramp(10, 0.1)], ['b.bias', ramp(3, 0.1)]]) })!;
+    const placed = TrainingMemory.forTraining({ parameters: new Map([['w', ramp(10, 0.1)], ['b.bias', ramp(3, 0.1)]]) });
     const optimizer = new AdamW(placed.parameters, { memory: placed.memory });
     const plain = new Map([...placed.parameters].map(([n, p]) => [n, p.slice()]));
     const reference = new AdamW(plain);

@@ -30,11 +30,17 @@ export interface TrainingLayout {
   accumulate?: boolean;
 }
 
-/** Views into one TrainingMemory, by parameter name. */
+/** A run's parameters and gradient buffers, by parameter name: views into one TrainingMemory, or plain arrays. */
 export interface TrainingViews {
-  memory: TrainingMemory;
+  /**
+   * The memory they live in; null when the run does not fit one (beyond wasm32's 4 GiB, e.g. BERT-large, or
+   * no WebAssembly SIMD): then they are plain Float32Arrays and the optimizer steps with its JS loops.
+   * Either way, pass it on as AdamW's `memory`.
+   */
+  memory: TrainingMemory | null;
+  /** Copies of the layout's parameters. */
   parameters: Map<string, Float32Array>;
-  /** One buffer per parameter, for TrainingSession.create's `gradients`. */
+  /** One zeroed buffer per parameter, for TrainingSession.create's `gradients`. */
   gradients: Map<string, Float32Array>;
 }
 
@@ -102,28 +108,38 @@ export class TrainingMemory {
   }
 
   /**
-   * A memory sized for a training run: the parameters (copied in), a gradient buffer per parameter, and room
-   * for the two AdamW moments of every trainable one (`new AdamW(..., { memory })` allocates them) and, with
-   * `accumulate`, their accumulation sums (finetune and trainModel allocate them). Null when that does not
-   * fit (e.g. BERT-large: 335M parameters x 16 bytes > 4 GiB): the caller keeps its arrays.
+   * Bytes a training run takes in a memory: the parameters, a gradient buffer per parameter, and the two
+   * AdamW moments of every trainable one, with `accumulate` their accumulation sums too.
    */
-  static forTraining(layout: TrainingLayout): TrainingViews | null {
+  static bytesForTraining(layout: TrainingLayout): number {
     const { parameters } = layout;
     const trainable = [...(layout.trainable ?? parameters.keys())];
     const lengthOf = (name: string) => {
       const p = parameters.get(name);
-      if (!p) throw new TrainingMemoryError(`TrainingMemory.forTraining: trainable ${name} is not among the parameters`);
+      if (!p) throw new TrainingMemoryError(`TrainingMemory: trainable ${name} is not among the parameters`);
       return p.length;
     };
     const all = [...parameters.values()].map((p) => p.length);
     const perTrainable = trainable.map(lengthOf);
-    const sumsCount = layout.accumulate ? 1 : 0;
-    const bytes = 2 * TrainingMemory.bytesFor(all) + (2 + sumsCount) * TrainingMemory.bytesFor(perTrainable);
-    const memory = TrainingMemory.tryCreate(bytes);
-    if (!memory) return null;
-    const views = new Map([...parameters].map(([name, p]) => [name, memory.copyOf(p)]));
-    const gradients = new Map([...parameters].map(([name, p]) => [name, memory.alloc(p.length)]));
-    return { memory, parameters: views, gradients };
+    return 2 * TrainingMemory.bytesFor(all) + (2 + (layout.accumulate ? 1 : 0)) * TrainingMemory.bytesFor(perTrainable);
+  }
+
+  /**
+   * A training run's parameters (copied in) and gradient buffers, in a memory sized by bytesForTraining:
+   * `new AdamW(..., { memory })` then allocates the moments there, finetune and trainModel the accumulation
+   * sums, and the optimizer step runs as the SIMD kernels. When no such memory can be had (`memory` null),
+   * the same views are plain arrays, so callers never branch.
+   */
+  static forTraining(layout: TrainingLayout): TrainingViews {
+    const { parameters } = layout;
+    const memory = TrainingMemory.tryCreate(TrainingMemory.bytesForTraining(layout));
+    const copy = (p: Float32Array) => (memory ? memory.copyOf(p) : p.slice());
+    const zeros = (length: number) => (memory ? memory.alloc(length) : new Float32Array(length));
+    return {
+      memory,
+      parameters: new Map([...parameters].map(([name, p]) => [name, copy(p)])),
+      gradients: new Map([...parameters].map(([name, p]) => [name, zeros(p.length)])),
+    };
   }
 
   /** Bytes allocated so far. */

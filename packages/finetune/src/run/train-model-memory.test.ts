@@ -30,9 +30,12 @@ async function recordedRun(out: string, fits: boolean) {
   const place = TrainingMemory.forTraining.bind(TrainingMemory);
   let kernels: Record<'adamw' | 'axpy' | 'sumsq', { mock: { calls: unknown[] } }> | null = null;
   vi.spyOn(TrainingMemory, 'forTraining').mockImplementation((layout: TrainingLayout) => {
-    if (!fits) return null;
-    const views = place(layout)!;
-    const k = views.memory.kernels;
+    if (!fits) {
+      vi.spyOn(TrainingMemory, 'tryCreate').mockReturnValueOnce(null);
+      return place(layout);
+    }
+    const views = place(layout);
+    const k = views.memory!.kernels;
     kernels = { adamw: vi.spyOn(k, 'adamw'), axpy: vi.spyOn(k, 'axpy'), sumsq: vi.spyOn(k, 'sumsq') };
     return views;
   });

@@ -93,9 +93,9 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
   // Parameters, gradients, moments and accumulation sums in one WebAssembly memory, where the optimizer step
   // runs as SIMD kernels; a model too large for its 4 GiB keeps plain arrays and the JS loops.
   const placed = TrainingMemory.forTraining({ parameters, trainable: [...parameters.keys()].filter((name) => !frozen.has(name)), accumulate: run.accumulate > 1 });
-  if (placed) parameters = placed.parameters;
+  parameters = placed.parameters;
   const trainable = new Map([...parameters].filter(([name]) => !frozen.has(name)));
-  const optimizer = new AdamW(trainable, { weightDecay: run.weightDecay, ...(placed ? { memory: placed.memory } : {}) });
+  const optimizer = new AdamW(trainable, { weightDecay: run.weightDecay, memory: placed.memory });
   if (saved) {
     const missing = restoreOptimizer(optimizer, saved.moments, state.position.step);
     if (missing.length > 0) throw new FinetuneError('E_RESUME_MISMATCH', `${resumeFrom}: the checkpoint has no optimizer state for ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}`);
@@ -116,11 +116,11 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
     TrainingSession.create(buildTrainingGraph(spec, run.trainTask, { ...graphOptions, dropoutSeed: segmentSeed(run.seed, at) }), parameters, {
       ...(threads ? { threads } : {}),
       dropout: true,
-      ...(placed ? { gradients: placed.gradients } : {}),
+      gradients: placed.gradients,
     });
   let session = await openSession(state.segment.step);
   let evalSession: TrainingSession | null = null;
-  const sums = run.accumulate > 1 ? new Map([...trainable].map(([n, p]) => [n, placed ? placed.memory.alloc(p.length) : new Float32Array(p.length)])) : null;
+  const sums = run.accumulate > 1 ? new Map([...trainable].map(([n, p]) => [n, placed.memory ? placed.memory.alloc(p.length) : new Float32Array(p.length)])) : null;
   let batchOrder = epochBatches(lengths, run.batchSize, run.seed, state.position.epoch, run.groupByLength);
   const pos: Position = { ...state.position };
   let tokensSeen = 0;
