@@ -25,7 +25,7 @@ export interface StepInfo {
 
 export interface FinetuneOptions {
   epochs?: number;
-  /** Examples per micro-batch. Default 16. */
+  /** Examples per micro-batch. Default 8, the Trainer's per_device_train_batch_size (and the CLI's). */
   batchSize?: number;
   /** Micro-batches per optimizer step (their gradients averaged). Default 1. */
   gradientAccumulation?: number;
@@ -53,7 +53,7 @@ export interface FinetuneOptions {
  * and accumulation sums go there too, if it has room, and the optimizer step runs as its SIMD kernels.
  */
 export async function finetune(session: TrainingSession, examples: readonly Example[], options: FinetuneOptions = {}): Promise<StepInfo[]> {
-  const { epochs = 1, batchSize = 16, gradientAccumulation: accumulate = 1, maxGradNorm = 1, seed = 42, groupByLength = true } = options;
+  const { epochs = 1, batchSize = 8, gradientAccumulation: accumulate = 1, maxGradNorm = 1, seed = 42, groupByLength = true } = options;
   if (examples.length === 0) throw new FinetuneError('E_INVALID_OPTION', 'finetune: no examples');
   if (!(batchSize >= 1 && accumulate >= 1 && epochs >= 1)) throw new FinetuneError('E_INVALID_OPTION', `finetune: batchSize, gradientAccumulation and epochs must be >= 1 (got ${batchSize}, ${accumulate}, ${epochs})`);
   const stepsPerEpoch = Math.ceil(Math.ceil(examples.length / batchSize) / accumulate);

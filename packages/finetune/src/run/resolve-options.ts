@@ -71,7 +71,7 @@ export function resolveOptions(o: TrainModelOptions): RunOptions {
     labelNames,
     epochs: positiveInt('epochs', o.epochs, 3),
     maxSteps: o.maxSteps === undefined ? undefined : positiveInt('maxSteps', o.maxSteps, 1),
-    batchSize: positiveInt('batchSize', o.batchSize, 16),
+    batchSize: positiveInt('batchSize', o.batchSize, 8),
     accumulate: positiveInt('gradientAccumulation', o.gradientAccumulation, 1),
     learningRate: lr,
     schedule,

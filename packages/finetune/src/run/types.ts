@@ -65,6 +65,7 @@ export interface TrainModelOptions {
   epochs?: number;
   /** Stop after this many optimizer steps (overrides epochs for the schedule, as the Trainer's max_steps). */
   maxSteps?: number;
+  /** Examples per micro-batch. Default 8, the Trainer's per_device_train_batch_size (and the CLI's). */
   batchSize?: number;
   gradientAccumulation?: number;
   learningRate?: number;
