@@ -28,6 +28,14 @@ export type { ProbeRow } from './learn-probe.js';
 export interface MlmLearnInput {
   spec: EncoderSpec;
   corpus: TrainExample[];
+  /**
+   * Lines that are only ever trained on, given as text: the SST-2 GLUE phrases (fragments of the SST-2 train
+   * sentences). Any that occurs inside a held-out line is dropped, so the held-out loss stays held out.
+   */
+  trainOnly?: string[];
+  /** Tokenizes `trainOnly`; the corpus's texts for the held-out check. */
+  encode?: (text: string) => number[];
+  corpusTexts?: string[];
   tokenizerDir: string;
   probeTrain: { texts: string[]; labels: number[] };
   probeDev: { texts: string[]; labels: number[] };
@@ -52,6 +60,11 @@ export async function learnMlm(input: MlmLearnInput): Promise<MlmLearnResult> {
   // Every 25th line is held out (fixed), the rest is the training corpus.
   const heldOutLines = input.corpus.filter((_, i) => i % 25 === 0).slice(0, 512);
   const train = input.corpus.filter((_, i) => i % 25 !== 0);
+  if (input.trainOnly && input.encode && input.corpusTexts) {
+    const heldOutTexts = input.corpusTexts.filter((_, i) => i % 25 === 0).slice(0, 512).map((t) => t.toLowerCase());
+    const clean = input.trainOnly.map((t) => t.trim()).filter((t) => t !== '' && !heldOutTexts.some((h) => h.includes(t.toLowerCase())));
+    for (const text of clean) train.push({ ids: input.encode(text), label: 0 });
+  }
   const mask = (b: TrainBatch, seed: number) => maskTokens(b, { vocabSize: spec.vocabSize, maskTokenId: 103, specialIds: SPECIAL, seed });
   const heldOut: TrainBatch[] = [];
   for (let i = 0; i < heldOutLines.length; i += 64) heldOut.push(mask(padBatch(heldOutLines.slice(i, i + 64)), 1_000_000 + i));
