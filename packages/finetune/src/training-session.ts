@@ -6,6 +6,7 @@ import type { TrainingGraph } from './model/task-graph.js';
 import { CLASSIFIER_DROPOUT, gradName } from './model/task-graph.js';
 import { scatterAddRows } from './rules/embedding.js';
 import { maxSequenceLength, positionIdsOf } from './model/position-ids.js';
+import { embeddingWidth } from './model/model-spec.js';
 
 export interface SessionOptions {
   /** onnxruntime intra-op threads; default onnxruntime's choice. */
@@ -196,7 +197,7 @@ export class TrainingSession {
   /** Embedding backward: the graph's d(embedding sum) scattered into the word, position and type tables. */
   private completeTableGradients(dEmb: Float32Array, batch: TrainBatch, typeIds: BigInt64Array): void {
     const { word, position, tokenType } = this.graph.tables;
-    const h = this.graph.spec.hidden;
+    const h = embeddingWidth(this.graph.spec);
     const wordGrad = this.gradients.get(word)!;
     if (!this.graph.graphGradients.includes(word)) wordGrad.fill(0);
     scatterAddRows(wordGrad, dEmb, batch.inputIds, h);

@@ -1,5 +1,5 @@
 import type { GraphBuilder } from '../graph-builder.js';
-import { gelu } from '../rules/activations.js';
+import { activation } from '../rules/activations.js';
 import { attention } from '../rules/attention.js';
 import type { AttentionShape } from '../rules/attention.js';
 import { firstToken } from '../rules/first-token.js';
@@ -10,14 +10,14 @@ import { dropout } from '../rules/dropout.js';
 import { attentionMaskBias } from '../rules/masked-softmax.js';
 import type { Rule } from '../rules/rule.js';
 import type { EncoderSpec, LayerNames } from './model-spec.js';
-import { encoderNames } from './model-spec.js';
+import { embeddingWidth, encoderNames } from './model-spec.js';
 import { robertaPositionIds } from './position-ids.js';
 
 /** Scalar float graph inputs: the dropout rates (0 for an eval-mode pass). */
 export const HIDDEN_DROPOUT = 'hidden_dropout';
 export const ATTENTION_DROPOUT = 'attention_dropout';
 
-/** The graph output holding d(loss)/d(embedding sum) [B·T, H]; the session scatters it into the tables. */
+/** The graph output holding d(loss)/d(embedding sum) [B·T, E] (E: the embedding width); the session scatters it into the tables. */
 export const EMBEDDING_GRAD = 'grad_embeddings';
 
 export interface EncoderOptions {
@@ -50,13 +50,15 @@ export function encoderGraph(b: GraphBuilder, spec: EncoderSpec, options: Encode
   const h = spec.hidden;
   const batchShape = b.op('Shape', ['input_ids']);
   const seqLen = b.op('Slice', [batchShape, b.ints([1]), b.ints([2])]);
-  const rows = b.ints([-1, h]);
+  const rows = b.ints([-1, embeddingWidth(spec)]);
   // RoBERTa numbers positions from pad + 1 over the non-pad tokens (model/position-ids.ts).
   const positions = spec.modelType === 'roberta' ? embeddingLookup(b, names.position, robertaPositionIds(b, 'input_ids', spec.padTokenId ?? 1)) : b.op('Slice', [names.position, b.ints([0]), seqLen, b.ints([0])]);
   let sum = b.add(embeddingLookup(b, names.word, 'input_ids'), positions);
   if (names.tokenType) sum = b.add(sum, embeddingLookup(b, names.tokenType, 'token_type_ids'));
   const embNorm = layerNorm(b, b.reshape(sum, rows), names.embeddingNorm[0], names.embeddingNorm[1], spec.layerNormEps);
   const embDrop = dropout(b, embNorm.y, HIDDEN_DROPOUT, b.nextSeed());
+  // ELECTRA / ALBERT: narrower embeddings projected up to hidden (after their dropout, as transformers).
+  const projection = names.projection ? linear(b, embDrop.y, ...names.projection) : null;
   const shape = {
     splitShape: b.op('Concat', [batchShape, b.ints([spec.heads, h / spec.heads])], [{ name: 'axis', i: 0 }]),
     hidden: h,
@@ -67,11 +69,11 @@ export function encoderGraph(b: GraphBuilder, spec: EncoderSpec, options: Encode
   // BERT (and RoBERTa) drop the attention output before its residual; DistilBERT does not.
   const dropAttentionOutput = spec.modelType !== 'distilbert';
   const layers: Rule[] = [];
-  let x = embDrop.y;
+  let x = projection ? projection.y : embDrop.y;
   for (let i = 0; i < spec.layers; i++) {
     const last = i === spec.layers - 1 && firstTokenOnly;
     const layerShape = last ? { ...shape, querySplitShape: b.op('Concat', [b.op('Slice', [batchShape, b.ints([0]), b.ints([1])]), b.ints([1, spec.heads, h / spec.heads])], [{ name: 'axis', i: 0 }]) } : shape;
-    const layer = postNormLayer(b, x, names.layer(i), layerShape, spec.layerNormEps, dropAttentionOutput, last ? firstToken(b, x, batchShape, h) : null);
+    const layer = postNormLayer(b, x, names.layer(i), layerShape, spec, dropAttentionOutput, last ? firstToken(b, x, batchShape, h) : null);
     layers.push(layer);
     x = layer.y;
   }
@@ -82,16 +84,18 @@ export function encoderGraph(b: GraphBuilder, spec: EncoderSpec, options: Encode
     back(dHidden) {
       let d = dHidden;
       for (let i = layers.length - 1; i >= 0; i--) d = layers[i]!.back(d);
+      if (projection) d = projection.back(d);
       b.named(EMBEDDING_GRAD, 'Identity', [embNorm.back(embDrop.back(d))]);
     },
   };
 }
 
 /**
- * attention → +residual → LayerNorm → FFN (GELU) → +residual → LayerNorm, as BERT and DistilBERT. With
+ * attention → +residual → LayerNorm → FFN (GELU) → +residual → LayerNorm, as BERT, DistilBERT and ALBERT. With
  * `queryRows` (a row selection of x) only those rows query and go on; keys and values use every row.
  */
-function postNormLayer(b: GraphBuilder, x: string, n: LayerNames, shape: AttentionShape, eps: number, dropAttentionOutput: boolean, queryRows: Rule | null): Rule {
+function postNormLayer(b: GraphBuilder, x: string, n: LayerNames, shape: AttentionShape, spec: EncoderSpec, dropAttentionOutput: boolean, queryRows: Rule | null): Rule {
+  const eps = spec.layerNormEps;
   const xq = queryRows ? queryRows.y : x;
   const q = linear(b, xq, ...n.q);
   const k = linear(b, x, ...n.k);
@@ -101,7 +105,7 @@ function postNormLayer(b: GraphBuilder, x: string, n: LayerNames, shape: Attenti
   const outDrop = dropAttentionOutput ? dropout(b, out.y, HIDDEN_DROPOUT, b.nextSeed()) : null;
   const norm1 = layerNorm(b, b.add(outDrop ? outDrop.y : out.y, xq), ...n.attentionNorm, eps);
   const ffIn = linear(b, norm1.y, ...n.ffIn);
-  const act = gelu(b, ffIn.y);
+  const act = activation(b, ffIn.y, spec.activation);
   const ffOut = linear(b, act.y, ...n.ffOut);
   const ffDrop = dropout(b, ffOut.y, HIDDEN_DROPOUT, b.nextSeed());
   const norm2 = layerNorm(b, b.add(ffDrop.y, norm1.y), ...n.outputNorm, eps);

@@ -1,5 +1,5 @@
 import type { GraphBuilder } from '../graph-builder.js';
-import { relu, tanh, gelu } from '../rules/activations.js';
+import { activation, gelu, relu, tanh } from '../rules/activations.js';
 import { bceWithLogits } from '../rules/bce.js';
 import { crossEntropy } from '../rules/cross-entropy.js';
 import { dropout } from '../rules/dropout.js';
@@ -70,15 +70,18 @@ export function headGraph(b: GraphBuilder, spec: EncoderSpec, task: TrainTask, n
         steps.push(r);
         x = r.y;
       };
-      // RobertaClassificationHead drops its input before classifier.dense too (and again before out_proj).
-      if (task === 'sequence-classification' && spec.modelType === 'roberta') push(dropout(b, x, rate, b.nextSeed()));
+      // RobertaClassificationHead and ElectraClassificationHead drop their input before classifier.dense too
+      // (and again before out_proj).
+      const classifierHead = spec.modelType === 'roberta' || spec.modelType === 'electra';
+      if (task === 'sequence-classification' && classifierHead) push(dropout(b, x, rate, b.nextSeed()));
       if (head.dense) push(linear(b, x, ...head.dense));
-      if (task === 'sequence-classification') push(spec.modelType === 'distilbert' ? relu(b, x) : tanh(b, x));
+      if (task === 'sequence-classification') push(spec.modelType === 'distilbert' ? relu(b, x) : spec.modelType === 'electra' ? gelu(b, x) : tanh(b, x));
       if (task === 'masked-lm') {
-        push(gelu(b, x));
+        // The transform's activation is hidden_act (ALBERT: gelu_new), ELECTRA's generator always gelu.
+        push(activation(b, x, spec.modelType === 'electra' ? 'gelu' : spec.activation));
         push(layerNorm(b, x, ...head.norm!, spec.layerNormEps));
       } else if (!(task === 'question-answering' && spec.modelType !== 'distilbert')) {
-        // BERT's and RoBERTa's QA heads have no dropout at all; every other classifier drops its input at `rate`.
+        // BERT's, RoBERTa's, ELECTRA's and ALBERT's QA heads have no dropout at all; every other classifier drops its input at `rate`.
         push(dropout(b, x, rate, b.nextSeed()));
       }
       const outWeight = head.out[0] ?? encoderNames(spec).word; // the MLM decoder is tied to the word embeddings

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
 
-export type TrainableType = 'distilbert' | 'bert' | 'roberta';
+export type TrainableType = 'distilbert' | 'bert' | 'roberta' | 'electra' | 'albert';
 export type TrainTask = 'sequence-classification' | 'token-classification' | 'question-answering' | 'masked-lm';
 
 /** The shape of a post-LayerNorm BERT-family encoder, enough to name and size every parameter. */
@@ -25,7 +25,19 @@ export interface EncoderSpec {
   qaDropout?: number;
   /** RoBERTa's pad_token_id (default 1): positions count from padTokenId + 1 over the non-pad tokens. */
   padTokenId?: number;
+  /**
+   * ELECTRA's and ALBERT's `embedding_size`: the embedding tables' width, projected up to `hidden`
+   * (ELECTRA only when narrower; ALBERT always). Default: hidden.
+   */
+  embeddingSize?: number;
+  /** The FFN's (and the masked-LM transform's) activation: erf GELU, or ALBERT's default `gelu_new` (tanh). Default gelu. */
+  activation?: 'gelu' | 'gelu_new';
+  /** The config's model_type when it is a variant trained as `modelType` (xlm-roberta and camembert are RoBERTa). */
+  configType?: string;
 }
+
+/** Width of the embedding tables (and of the masked-LM head's transform). */
+export const embeddingWidth = (spec: EncoderSpec): number => spec.embeddingSize ?? spec.hidden;
 
 export type Pair = readonly [weight: string, bias: string];
 
@@ -45,6 +57,9 @@ export interface EncoderNames {
   position: string;
   tokenType: string | null;
   embeddingNorm: Pair;
+  /** The linear layer from the embedding width up to hidden (ELECTRA's embeddings_project, ALBERT's embedding_hidden_mapping_in), if any. */
+  projection: Pair | null;
+  /** Layer i's parameters; ALBERT's layers all share one set (the same names for every i). */
   layer(i: number): LayerNames;
 }
 
@@ -58,6 +73,7 @@ export function encoderNames(spec: EncoderSpec): EncoderNames {
       position: 'distilbert.embeddings.position_embeddings.weight',
       tokenType: null,
       embeddingNorm: pair('distilbert.embeddings.LayerNorm'),
+      projection: null,
       layer: (i) => {
         const p = `distilbert.transformer.layer.${i}`;
         return {
@@ -73,13 +89,32 @@ export function encoderNames(spec: EncoderSpec): EncoderNames {
       },
     };
   }
-  // RoBERTa is BERT's encoder under another prefix.
   const m = spec.modelType;
-  return {
+  const embeddings = {
     word: `${m}.embeddings.word_embeddings.weight`,
     position: `${m}.embeddings.position_embeddings.weight`,
     tokenType: `${m}.embeddings.token_type_embeddings.weight`,
     embeddingNorm: pair(`${m}.embeddings.LayerNorm`),
+  };
+  if (m === 'albert') {
+    // One layer group of one layer (num_hidden_groups = inner_group_num = 1), applied `layers` times.
+    const p = 'albert.encoder.albert_layer_groups.0.albert_layers.0';
+    const shared: LayerNames = {
+      q: pair(`${p}.attention.query`),
+      k: pair(`${p}.attention.key`),
+      v: pair(`${p}.attention.value`),
+      out: pair(`${p}.attention.dense`),
+      attentionNorm: pair(`${p}.attention.LayerNorm`),
+      ffIn: pair(`${p}.ffn`),
+      ffOut: pair(`${p}.ffn_output`),
+      outputNorm: pair(`${p}.full_layer_layer_norm`),
+    };
+    return { ...embeddings, projection: pair('albert.encoder.embedding_hidden_mapping_in'), layer: () => shared };
+  }
+  // RoBERTa and ELECTRA are BERT's encoder under another prefix (ELECTRA with its embeddings projected up when narrower).
+  return {
+    ...embeddings,
+    projection: m === 'electra' && embeddingWidth(spec) !== spec.hidden ? pair('electra.embeddings_project') : null,
     layer: (i) => {
       const p = `${m}.encoder.layer.${i}`;
       return {
@@ -110,8 +145,9 @@ export interface HeadNames {
 export function headNames(spec: EncoderSpec, task: TrainTask): HeadNames {
   switch (task) {
     case 'sequence-classification':
-      // RobertaClassificationHead: classifier.dense -> tanh -> classifier.out_proj, no pooler.
-      if (spec.modelType === 'roberta') return { dense: pair('classifier.dense'), out: pair('classifier.out_proj') };
+      // RobertaClassificationHead (tanh) and ElectraClassificationHead (gelu): classifier.dense -> classifier.out_proj, no pooler.
+      if (spec.modelType === 'roberta' || spec.modelType === 'electra') return { dense: pair('classifier.dense'), out: pair('classifier.out_proj') };
+      if (spec.modelType === 'albert') return { dense: pair('albert.pooler'), out: pair('classifier') };
       return spec.modelType === 'distilbert'
         ? { dense: pair('pre_classifier'), out: pair('classifier') }
         : { dense: pair('bert.pooler.dense'), out: pair('classifier') };
@@ -121,6 +157,9 @@ export function headNames(spec: EncoderSpec, task: TrainTask): HeadNames {
       return { out: pair('qa_outputs') };
     case 'masked-lm':
       if (spec.modelType === 'roberta') return { dense: pair('lm_head.dense'), norm: pair('lm_head.layer_norm'), out: [null, 'lm_head.bias'] };
+      // ElectraForMaskedLM (the generator) and AlbertMLMHead transform to the embedding width, then the tied decoder.
+      if (spec.modelType === 'electra') return { dense: pair('generator_predictions.dense'), norm: pair('generator_predictions.LayerNorm'), out: [null, 'generator_lm_head.bias'] };
+      if (spec.modelType === 'albert') return { dense: pair('predictions.dense'), norm: pair('predictions.LayerNorm'), out: [null, 'predictions.bias'] };
       return spec.modelType === 'distilbert'
         ? { dense: pair('vocab_transform'), norm: pair('vocab_layer_norm'), out: [null, 'vocab_projector.bias'] }
         : { dense: pair('cls.predictions.transform.dense'), norm: pair('cls.predictions.transform.LayerNorm'), out: [null, 'cls.predictions.bias'] };
@@ -153,17 +192,24 @@ export function headDropout(spec: EncoderSpec, task: TrainTask): number {
 /** Every trainable parameter with its shape, in a stable order (encoder first, then the head). */
 export function parameterShapes(spec: EncoderSpec, task: TrainTask, numLabels = 2): Array<{ name: string; shape: number[] }> {
   const { hidden: h, intermediate: f } = spec;
+  const e = embeddingWidth(spec);
   const names = encoderNames(spec);
   const out: Array<{ name: string; shape: number[] }> = [];
-  const add = (name: string, shape: number[]) => out.push({ name, shape });
+  const seen = new Set<string>();
+  // ALBERT's layers name one shared set: each parameter is listed once.
+  const add = (name: string, shape: number[]) => {
+    if (!seen.has(name)) out.push({ name, shape });
+    seen.add(name);
+  };
   const addPair = ([w, b]: Pair, rows: number, cols: number | null) => {
     add(w, cols === null ? [rows] : [rows, cols]);
     add(b, [rows]);
   };
-  add(names.word, [spec.vocabSize, h]);
-  add(names.position, [spec.maxPositions, h]);
-  if (names.tokenType) add(names.tokenType, [spec.typeVocabSize, h]);
-  addPair(names.embeddingNorm, h, null);
+  add(names.word, [spec.vocabSize, e]);
+  add(names.position, [spec.maxPositions, e]);
+  if (names.tokenType) add(names.tokenType, [spec.typeVocabSize, e]);
+  addPair(names.embeddingNorm, e, null);
+  if (names.projection) addPair(names.projection, h, e);
   for (let i = 0; i < spec.layers; i++) {
     const l = names.layer(i);
     for (const p of [l.q, l.k, l.v, l.out]) addPair(p, h, h);
@@ -173,8 +219,10 @@ export function parameterShapes(spec: EncoderSpec, task: TrainTask, numLabels = 
     addPair(l.outputNorm, h, null);
   }
   const head = headNames(spec, task);
-  if (head.dense) addPair(head.dense, h, h);
-  if (head.norm) addPair(head.norm, h, null);
+  // The masked-LM transform maps back to the embedding width, where the tied decoder reads.
+  const transform = task === 'masked-lm' ? e : h;
+  if (head.dense) addPair(head.dense, transform, h);
+  if (head.norm) addPair(head.norm, transform, null);
   if (head.out[0] === null) add(head.out[1], [spec.vocabSize]);
   else addPair(head.out as Pair, headWidth(spec, task, numLabels), h);
   return out;
@@ -208,16 +256,31 @@ export function specFromConfig(config: Record<string, unknown>, where = 'config'
       hiddenDropout: num('dropout', 0.1), attentionDropout: num('attention_dropout', 0.1), classifierDropout: num('seq_classif_dropout', 0.2), qaDropout: num('qa_dropout', 0.1),
     };
   }
-  if (type === 'bert' || type === 'roberta') {
-    if ((config.hidden_act ?? 'gelu') !== 'gelu') throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: hidden_act ${String(config.hidden_act)} is not supported for training (gelu only)`);
+  // XLM-RoBERTa and CamemBERT are RoBERTa's architecture under their own class names (keys under `roberta.`).
+  if (type === 'xlm-roberta' || type === 'camembert') return { ...specFromConfig({ ...config, model_type: 'roberta' }, where), configType: type };
+  if (type === 'bert' || type === 'roberta' || type === 'electra' || type === 'albert') {
+    const act = config.hidden_act ?? (type === 'albert' ? 'gelu_new' : 'gelu');
+    const acts = type === 'albert' ? ['gelu', 'gelu_new'] : ['gelu'];
+    if (!acts.includes(act as string)) throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: hidden_act ${String(act)} is not supported for training (${acts.join(' or ')})`);
     if ((config.position_embedding_type ?? 'absolute') !== 'absolute') throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: position_embedding_type ${String(config.position_embedding_type)} is not supported`);
-    const hiddenDropout = num('hidden_dropout_prob', 0.1);
+    if (type === 'albert') {
+      for (const key of ['num_hidden_groups', 'inner_group_num']) {
+        if ((config[key] ?? 1) !== 1) throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: ${key} ${String(config[key])} is not supported for training (1: one shared layer, as every released ALBERT)`);
+      }
+    }
+    // ALBERT's configs default to no dropout in the encoder and name the head's rate classifier_dropout_prob.
+    const hiddenDropout = num('hidden_dropout_prob', type === 'albert' ? 0 : 0.1);
+    const classifierDropout = type === 'albert' ? num('classifier_dropout_prob', 0.1) : typeof config.classifier_dropout === 'number' ? config.classifier_dropout : hiddenDropout;
+    const hidden = num('hidden_size');
     return {
-      modelType: type, vocabSize: num('vocab_size'), hidden: num('hidden_size'), layers: num('num_hidden_layers'), heads: num('num_attention_heads'), intermediate: num('intermediate_size'),
+      modelType: type, vocabSize: num('vocab_size'), hidden, layers: num('num_hidden_layers'), heads: num('num_attention_heads'), intermediate: num('intermediate_size'),
       maxPositions: num('max_position_embeddings'), typeVocabSize: num('type_vocab_size', type === 'roberta' ? 1 : 2), layerNormEps: num('layer_norm_eps', 1e-12),
-      hiddenDropout, attentionDropout: num('attention_probs_dropout_prob', 0.1), classifierDropout: typeof config.classifier_dropout === 'number' ? config.classifier_dropout : hiddenDropout,
+      hiddenDropout, attentionDropout: num('attention_probs_dropout_prob', type === 'albert' ? 0 : 0.1), classifierDropout,
       ...(type === 'roberta' ? { padTokenId: num('pad_token_id', 1) } : {}),
+      // transformers' ElectraConfig and AlbertConfig both default embedding_size to 128.
+      ...(type === 'electra' || type === 'albert' ? { embeddingSize: num('embedding_size', 128) } : {}),
+      ...(act === 'gelu_new' ? { activation: 'gelu_new' as const } : {}),
     };
   }
-  throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: model_type ${JSON.stringify(type)} cannot be trained yet (distilbert, bert, roberta)`);
+  throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: model_type ${JSON.stringify(type)} cannot be trained yet (distilbert, bert, roberta, xlm-roberta, camembert, electra, albert)`);
 }

@@ -3,7 +3,7 @@ import type { ProblemType } from '../run/types.js';
 import { FinetuneError } from '../errors.js';
 import { EMBEDDING_GRAD, encoderGraph } from './encoder-graph.js';
 import type { EncoderSpec, TrainTask } from './model-spec.js';
-import { encoderNames, headDropout, parameterShapes } from './model-spec.js';
+import { embeddingWidth, encoderNames, headDropout, parameterShapes } from './model-spec.js';
 import { headGraph } from './heads.js';
 
 /** Scalar float graph input: the dropout rate before the head's output layer. */
@@ -88,7 +88,7 @@ export function buildTrainingGraph(spec: EncoderSpec, task: TrainTask, options: 
   const graphGradients: string[] = [];
   if (withGradients) {
     encoder.back(head.back());
-    b.graph.output(EMBEDDING_GRAD, ['rows', spec.hidden]);
+    b.graph.output(EMBEDDING_GRAD, ['rows', embeddingWidth(spec)]);
     for (const p of parameters) {
       const g = b.gradients().get(p.name);
       if (g === undefined) continue;

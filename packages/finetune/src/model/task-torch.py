@@ -1,5 +1,6 @@
-"""PyTorch oracle for the task graphs (model/task-torch.test.ts): transformers' DistilBert/Bert
-For{SequenceClassification,TokenClassification,QuestionAnswering} in eval mode, re-implemented in torch
+"""PyTorch oracle for the task graphs (model/task-torch.test.ts): transformers' DistilBert/Bert/Roberta/
+Electra/Albert For{SequenceClassification,TokenClassification,QuestionAnswering,MaskedLM} in eval mode,
+re-implemented in torch
 (transformers is not installed here) from their modeling files, in float64. Reads on stdin a list of
 {model_dir, family, task, num_labels, problem_type, head: {name: {shape, values}}, batch: {...}} and prints,
 for each, the loss, the logits and d(loss)/d(parameter) under Hugging Face names (word embeddings: used
@@ -38,7 +39,9 @@ def run(req):
     prefix = family + "."
     P = {}
     for name, t in read_safetensors(req["model_dir"] + "/model.safetensors").items():
-        P[name if name.startswith((prefix, "cls.", "lm_head.")) else prefix + name] = t
+        # Base-model keys may come without the family prefix; head keys never have it.
+        bare = name.startswith(("embeddings.", "encoder.", "pooler.", "transformer.", "embeddings_project."))
+        P[prefix + name if bare else name] = t
     for name, values in req["head"].items():
         P[name] = torch.tensor(values["values"], dtype=torch.float64).view(values["shape"])
     for t in P.values():
@@ -57,6 +60,13 @@ def run(req):
 
     def ln(x, name, eps):
         return F.layer_norm(x, x.shape[-1:], P[name + ".weight"], P[name + ".bias"], eps)
+
+
+    def gelu_new(x):  # transformers' NewGELUActivation
+        return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+
+
+    act = gelu_new if config.get("hidden_act", "gelu_new" if family == "albert" else "gelu") == "gelu_new" else F.gelu
 
 
     def attention(x, names, heads, additive):
@@ -84,7 +94,7 @@ def run(req):
             a = lin(attention(x, [p + "attention.q_lin", p + "attention.k_lin", p + "attention.v_lin"], heads, False), p + "attention.out_lin")
             x = ln(a + x, p + "sa_layer_norm", eps)
             x = ln(lin(F.gelu(lin(x, p + "ffn.lin1")), p + "ffn.lin2") + x, p + "output_layer_norm", eps)
-    else:  # bert, roberta
+    else:  # bert, roberta, electra, albert
         eps = config.get("layer_norm_eps", 1e-12)
         heads, layers = config["num_attention_heads"], config["num_hidden_layers"]
         e = family + ".embeddings."
@@ -96,12 +106,22 @@ def run(req):
             positions = torch.arange(T)[None].expand(B, T)
         x = P[e + "word_embeddings.weight"][ids] + P[e + "position_embeddings.weight"][positions] + P[e + "token_type_embeddings.weight"][types]
         x = ln(x, e + "LayerNorm", eps)
+        if family == "electra" and "electra.embeddings_project.weight" in P:
+            x = lin(x, "electra.embeddings_project")
+        if family == "albert":
+            x = lin(x, "albert.encoder.embedding_hidden_mapping_in")
         for i in range(layers):
+            if family == "albert":  # one shared layer, applied `layers` times
+                p = "albert.encoder.albert_layer_groups.0.albert_layers.0."
+                a = lin(attention(x, [p + "attention.query", p + "attention.key", p + "attention.value"], heads, True), p + "attention.dense")
+                x = ln(a + x, p + "attention.LayerNorm", eps)
+                x = ln(lin(act(lin(x, p + "ffn")), p + "ffn_output") + x, p + "full_layer_layer_norm", eps)
+                continue
             p = f"{family}.encoder.layer.{i}."
             s = p + "attention.self."
             a = lin(attention(x, [s + "query", s + "key", s + "value"], heads, True), p + "attention.output.dense")
             x = ln(a + x, p + "attention.output.LayerNorm", eps)
-            x = ln(lin(F.gelu(lin(x, p + "intermediate.dense")), p + "output.dense") + x, p + "output.LayerNorm", eps)
+            x = ln(lin(act(lin(x, p + "intermediate.dense")), p + "output.dense") + x, p + "output.LayerNorm", eps)
 
     num_labels = req["num_labels"]
     if task == "sequence-classification":
@@ -110,6 +130,10 @@ def run(req):
             logits = lin(F.relu(lin(first, "pre_classifier")), "classifier")
         elif family == "roberta":  # RobertaClassificationHead
             logits = lin(torch.tanh(lin(first, "classifier.dense")), "classifier.out_proj")
+        elif family == "electra":  # ElectraClassificationHead
+            logits = lin(F.gelu(lin(first, "classifier.dense")), "classifier.out_proj")
+        elif family == "albert":  # pooler (tanh) -> classifier
+            logits = lin(torch.tanh(lin(first, "albert.pooler")), "classifier")
         else:
             logits = lin(torch.tanh(lin(first, "bert.pooler.dense")), "classifier")
         problem = req["problem_type"]
@@ -120,6 +144,19 @@ def run(req):
             loss = BCEWithLogitsLoss()(logits, torch.tensor(b["float_labels"], dtype=torch.float64).view(B, num_labels))
         else:
             loss = CrossEntropyLoss()(logits.view(-1, num_labels), torch.tensor(b["labels"]).view(-1))
+    elif task == "masked-lm":
+        labels = torch.tensor(b["labels"]).view(-1)
+        rows = x.reshape(B * T, -1)[labels != -100]
+        dense, norm, bias, head_act = {
+            "distilbert": ("vocab_transform", "vocab_layer_norm", "vocab_projector.bias", F.gelu),
+            "bert": ("cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm", "cls.predictions.bias", act),
+            "roberta": ("lm_head.dense", "lm_head.layer_norm", "lm_head.bias", F.gelu),
+            "electra": ("generator_predictions.dense", "generator_predictions.LayerNorm", "generator_lm_head.bias", F.gelu),
+            "albert": ("predictions.dense", "predictions.LayerNorm", "predictions.bias", act),
+        }[family]
+        hidden = ln(head_act(lin(rows, dense)), norm, eps)
+        logits = hidden @ P[family + ".embeddings.word_embeddings.weight"].t() + P[bias]  # the decoder tied to the word table
+        loss = CrossEntropyLoss()(logits, labels[labels != -100])
     elif task == "token-classification":
         logits = lin(x, "classifier")
         loss = CrossEntropyLoss()(logits.view(-1, num_labels), torch.tensor(b["labels"]).view(-1))
@@ -140,7 +177,10 @@ def run(req):
         if t.grad is None:
             continue  # not part of this model (e.g. a pooler in the checkpoint of a token classifier)
         if name.endswith("word_embeddings.weight"):
-            grads[name] = {"rows": used, "values": t.grad[used].reshape(-1).tolist()}
+            # Lookups reach the used rows only; masked LM's tied decoder reaches every row: those sampled
+            # (every 97th, the used ones and the targets) keep the output small.
+            rows = used if task != "masked-lm" else sorted(set(used) | set(range(0, t.shape[0], 97)) | set(b["labels"]) - {-100})
+            grads[name] = {"rows": rows, "values": t.grad[rows].reshape(-1).tolist()}
         else:
             grads[name] = t.grad.reshape(-1).tolist()
     return {"loss": loss.item(), "logits": logits.detach().reshape(-1).tolist(), "grads": grads}

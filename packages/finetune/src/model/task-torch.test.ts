@@ -1,5 +1,6 @@
 // PyTorch as a live oracle for whole task graphs: model/task-torch.py re-implements transformers'
-// DistilBert/Bert For{TokenClassification,QuestionAnswering,SequenceClassification} (eval mode, float64)
+// DistilBert/Bert/Roberta/Electra/Albert For{TokenClassification,QuestionAnswering,SequenceClassification,
+// MaskedLM} (eval mode, float64)
 // from the stand-in's model.safetensors; loss, logits and every parameter gradient must agree. Skipped
 // with a message when no python3 imports torch; in CI (env CI set) a missing oracle is a failure.
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { MULTI_LABEL_ROWS, REGRESSION_ROWS, TASK_ROWS, familyDir, familyPadId, p
 import { runTorchScript, torchPythonOrSkip } from '../testing/torch.js';
 import { TrainingSession } from '../training-session.js';
 import { loadParameters } from './load-parameters.js';
-import { readEncoderSpec } from './model-spec.js';
+import { embeddingWidth, readEncoderSpec } from './model-spec.js';
 import type { TrainTask } from './model-spec.js';
 import { buildTrainingGraph } from './task-graph.js';
 
@@ -24,19 +25,23 @@ interface TorchResult {
   grads: Record<string, number[] | { rows: number[]; values: number[] }>;
 }
 
-const cases: Array<{ task: Exclude<TrainTask, 'masked-lm'>; numLabels: number; problemType?: ProblemType; rows: TrainExample[] }> = [
+const cases: Array<{ task: TrainTask; numLabels: number; problemType?: ProblemType; rows: TrainExample[] }> = [
   { task: 'token-classification', numLabels: 3, rows: TASK_ROWS },
   { task: 'question-answering', numLabels: 2, rows: TASK_ROWS },
   { task: 'sequence-classification', numLabels: 3, problemType: 'single_label_classification', rows: TASK_ROWS },
   { task: 'sequence-classification', numLabels: 3, problemType: 'multi_label_classification', rows: MULTI_LABEL_ROWS },
   { task: 'sequence-classification', numLabels: 1, problemType: 'regression', rows: REGRESSION_ROWS },
+  { task: 'masked-lm', numLabels: 2, rows: TASK_ROWS },
 ];
+
+/** Masked-LM targets at a few real tokens of TASK_ROWS' padded batch (flat b·T + t), the rest ignored. */
+const MLM_TARGETS = [[2, 2003], [4, 5000], [7, 7592], [13, 2001]] as const;
 
 describe('task graphs vs PyTorch (live, python3-torch re-implementation of transformers heads)', () => {
   const python = torchPythonOrSkip('the PyTorch task-graph comparisons');
   if (!python) return;
   // Every case's graph, parameters and batch first, so one python process (torch's import costs seconds) serves all.
-  const prepared = (['distilbert', 'bert', 'roberta'] as const).flatMap((model) =>
+  const prepared = (['distilbert', 'bert', 'roberta', 'electra', 'albert'] as const).flatMap((model) =>
     cases.map((c) => {
       const dir = familyDir(model);
       const spec = readEncoderSpec(dir);
@@ -44,6 +49,7 @@ describe('task graphs vs PyTorch (live, python3-torch re-implementation of trans
       const { parameters, initialized } = loadParameters(graph, join(dir, 'model.safetensors'), { seed: 11 });
       perturbHeadBiases(parameters);
       const batch = padBatch(rowsFor(model, c.rows), c.task, c.problemType, familyPadId(model));
+      if (c.task === 'masked-lm') for (const [i, label] of MLM_TARGETS) batch.labels[i] = BigInt(label);
       const shapes = new Map(graph.parameters.map((p) => [p.name, p.shape]));
       const request = {
         model_dir: dir,
@@ -85,9 +91,10 @@ describe('task graphs vs PyTorch (live, python3-torch re-implementation of trans
           if (Array.isArray(ref)) theirs = ref;
           else {
             // Word table: PyTorch's used rows; every other row of ours must be exactly 0.
-            const h = spec.hidden;
+            const h = embeddingWidth(spec);
             const rows = new Set(ref.rows);
-            for (let r = 0; r < grad.length / h; r++) if (!rows.has(r)) for (let j = 0; j < h; j++) if (grad[r * h + j] !== 0) throw new Error(`${name} row ${r} should be 0`);
+            // Masked LM: a sample of the rows (the tied decoder reaches all of them).
+            if (graph.task !== 'masked-lm') for (let r = 0; r < grad.length / h; r++) if (!rows.has(r)) for (let j = 0; j < h; j++) if (grad[r * h + j] !== 0) throw new Error(`${name} row ${r} should be 0`);
             mine = Float32Array.from(ref.rows.flatMap((r) => [...grad.subarray(r * h, (r + 1) * h)]));
             theirs = ref.values;
           }

@@ -19,6 +19,31 @@ export function gelu(b: GraphBuilder, x: string): Rule {
   };
 }
 
+/**
+ * transformers' gelu_new (ALBERT's default; "gelu_pytorch_tanh"): y = ½x(1 + tanh(u)), u = √(2/π)(x + 0.044715x³);
+ * dy/dx = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²). The slope is formed in the forward, as gelu's.
+ */
+export function geluTanh(b: GraphBuilder, x: string): Rule {
+  const c = Math.sqrt(2 / Math.PI);
+  const x2 = b.mul(x, x);
+  const t = b.op('Tanh', [b.mul(b.mul(x, b.add(b.mul(x2, b.float(0.044715)), b.float(1))), b.float(c))]);
+  const half = b.mul(b.add(t, b.float(1)), b.float(0.5));
+  const y = b.mul(x, half);
+  const du = b.mul(b.add(b.mul(x2, b.float(3 * 0.044715)), b.float(1)), b.float(c));
+  const slope = b.add(half, b.mul(b.mul(b.mul(x, b.float(0.5)), b.sub(b.float(1), b.mul(t, t))), du));
+  return {
+    y,
+    back(dy) {
+      return b.mul(dy, slope);
+    },
+  };
+}
+
+/** The activation a config names (hidden_act). */
+export function activation(b: GraphBuilder, x: string, kind: 'gelu' | 'gelu_new' = 'gelu'): Rule {
+  return kind === 'gelu_new' ? geluTanh(b, x) : gelu(b, x);
+}
+
 /** tanh: dy/dx = 1 − y², from the saved output. */
 export function tanh(b: GraphBuilder, x: string): Rule {
   const y = b.op('Tanh', [x]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { attentionRef, crossEntropyRef, geluRef, layerNormRef, linearRef, maskedSoftmaxRef, reluRef, tanhRef } from '../testing/reference-ops.js';
+import { attentionRef, crossEntropyRef, geluRef, geluTanhRef, layerNormRef, linearRef, maskedSoftmaxRef, reluRef, tanhRef } from '../testing/reference-ops.js';
 import { dot, numericGradient, randomFloats, relativeError, runGraph } from '../testing/run-graph.js';
-import { gelu, relu, tanh } from './activations.js';
+import { gelu, geluTanh, relu, tanh } from './activations.js';
 import { attention } from './attention.js';
 import { crossEntropy } from './cross-entropy.js';
 import { embeddingLookup, scatterAddRows } from './embedding.js';
@@ -40,6 +40,7 @@ describe('gradient rules vs finite differences', () => {
 
   for (const [name, rule, ref] of [
     ['gelu (erf)', gelu, geluRef],
+    ['gelu_new (tanh approximation)', geluTanh, geluTanhRef],
     ['tanh', tanh, tanhRef],
     ['relu', relu, reluRef],
   ] as const) {

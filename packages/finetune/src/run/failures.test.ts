@@ -1,6 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { requireShared } from '@bertkit/shared-data';
 import { describe, expect, it } from 'vitest';
+import { specFromConfig } from '../model/model-spec.js';
 import { standInDir } from '../testing/reference.js';
 import { listCheckpoints, loadCheckpoint } from './checkpoint.js';
 import { tempOut, toyExamples } from './testing-data.js';
@@ -44,6 +46,15 @@ describe('trainModel bad input: one-line errors with a stable code', () => {
     expect(err?.code).toBe('E_UNSUPPORTED_MODEL');
     expect(err?.message).toMatch(/config\.json: model_type "gpt2" cannot be trained/);
     expect(err?.message).not.toContain('\n');
+  });
+
+  it('ALBERT variants it cannot train and a partial freeze of its shared layers, each named', async () => {
+    const albert = JSON.parse(readFileSync(join(requireShared(), 'models', 'albert-tiny', 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(() => specFromConfig({ ...albert, num_hidden_groups: 2 }, 'albert/config.json')).toThrow(/albert\/config\.json: num_hidden_groups 2 is not supported for training/);
+    expect(() => specFromConfig({ ...albert, hidden_act: 'relu' }, 'albert/config.json')).toThrow(/hidden_act relu is not supported for training \(gelu or gelu_new\)/);
+    const err = await failure(trainModel(base(tempOut('albert-freeze'), { model: join(requireShared(), 'models', 'albert-tiny'), freezeLayers: 1 })));
+    expect(err?.code).toBe('E_INVALID_OPTION');
+    expect(err?.message).toMatch(/freezeLayers 1: ALBERT's 2 layers share one set of weights, so only 0 or 2/);
   });
 
   it('a loss that becomes NaN/inf: no update applied, stops naming the step and learning rate, the last good weights saved', async () => {

@@ -13,8 +13,8 @@ const HEAD_CLASS: Record<TrainTask, string> = {
   'masked-lm': 'ForMaskedLM',
 };
 
-/** transformers' class-name prefix of each trainable family. */
-const FAMILY_CLASS: Record<EncoderSpec['modelType'], string> = { distilbert: 'DistilBert', bert: 'Bert', roberta: 'Roberta' };
+/** transformers' class-name prefix of each trainable family, and of the variants trained as one (EncoderSpec.configType). */
+const FAMILY_CLASS: Record<string, string> = { distilbert: 'DistilBert', bert: 'Bert', roberta: 'Roberta', electra: 'Electra', albert: 'Albert', 'xlm-roberta': 'XLMRoberta', camembert: 'Camembert' };
 
 export interface OutputConfigOptions {
   problemType?: ProblemType;
@@ -26,7 +26,7 @@ export interface OutputConfigOptions {
  * classification heads, `id2label` / `label2id` (string keys, as transformers writes them) and `problem_type`.
  */
 export function outputConfig(input: Record<string, unknown>, spec: EncoderSpec, task: TrainTask, options: OutputConfigOptions = {}): Record<string, unknown> {
-  const family = FAMILY_CLASS[spec.modelType];
+  const family = FAMILY_CLASS[spec.configType ?? spec.modelType]!;
   const config: Record<string, unknown> = { ...input, architectures: [`${family}${HEAD_CLASS[task]}`] };
   const labels = options.labelNames;
   if ((task === 'sequence-classification' || task === 'token-classification') && labels && labels.length > 0) {

@@ -72,6 +72,9 @@ export function checkFingerprint(dir: string, saved: RunState['fingerprint'], no
 /** Parameters of the frozen embeddings (tables + their LayerNorm) and of the first k layers. */
 export function frozenNames(spec: EncoderSpec, embeddings: boolean, layers: number): Set<string> {
   if (!Number.isInteger(layers) || layers < 0 || layers > spec.layers) throw new FinetuneError('E_INVALID_OPTION', `freezeLayers must be 0..${spec.layers}, got ${layers}`);
+  if (spec.modelType === 'albert' && layers > 0 && layers < spec.layers) {
+    throw new FinetuneError('E_INVALID_OPTION', `freezeLayers ${layers}: ALBERT's ${spec.layers} layers share one set of weights, so only 0 or ${spec.layers} (all) can be frozen`);
+  }
   const n = encoderNames(spec);
   const names = new Set<string>();
   if (embeddings) for (const x of [n.word, n.position, n.tokenType, ...n.embeddingNorm]) if (x) names.add(x);

@@ -105,6 +105,33 @@ const cases: Case[] = [
     metric: 'accuracy',
     decode: (out) => argmaxRow(logitsOf(out), 0, 2),
   },
+  {
+    name: 'classify (ELECTRA)',
+    options: { model: join(requireShared(), 'models', 'electra-tiny'), task: 'classify', labelNames: ['a', 'b'] },
+    train: toyExamples(48),
+    dev: toyExamples(12, 100),
+    architecture: 'ElectraForSequenceClassification',
+    // electra-tiny is an ElectraForPreTraining checkpoint (the discriminator, as google/electra-*-discriminator):
+    // its encoder keys, and in place of discriminator_predictions.* ElectraClassificationHead's.
+    fixtureKeys: () => [...fixtureKeys('electra-tiny').filter((k) => k.startsWith('electra.')), 'classifier.dense.bias', 'classifier.dense.weight', 'classifier.out_proj.bias', 'classifier.out_proj.weight'].sort(),
+    metric: 'accuracy',
+    decode: (out) => argmaxRow(logitsOf(out), 0, 2),
+  },
+  {
+    name: 'ner (ALBERT)',
+    options: { model: join(requireShared(), 'models', 'albert-tiny'), task: 'ner', labelNames: ['O', 'B-X', 'I-X'] },
+    train: toyNer(48),
+    dev: toyNer(12, 100),
+    architecture: 'AlbertForTokenClassification',
+    // AlbertForTokenClassification has no pooler (add_pooling_layer=False) and no MLM head: albert-tiny's
+    // shared-layer encoder keys and the classifier.
+    fixtureKeys: () => [...fixtureKeys('albert-tiny').filter((k) => k.startsWith('albert.') && !k.startsWith('albert.pooler.')), 'classifier.bias', 'classifier.weight'].sort(),
+    metric: 'f1',
+    decode: (out, e) => {
+      const l = logitsOf(out);
+      return (e.labels ?? []).flatMap((label, t) => (label === -100 ? [] : [argmaxRow(l, t * 3, 3)]));
+    },
+  },
 ];
 
 describe.each(cases)('trainModel $name', (c) => {

@@ -89,7 +89,10 @@ export function taskLossRef(
   if (task === 'sequence-classification') {
     const first = new Float64Array(bs * h);
     for (let r = 0; r < bs; r++) first.set(x.subarray(r * t * h, r * t * h + h), r * h);
-    const [dense, out] = { distilbert: ['pre_classifier', 'classifier'], bert: ['bert.pooler.dense', 'classifier'], roberta: ['classifier.dense', 'classifier.out_proj'] }[spec.modelType];
+    const heads: Partial<Record<EncoderSpec['modelType'], string[]>> = { distilbert: ['pre_classifier', 'classifier'], bert: ['bert.pooler.dense', 'classifier'], roberta: ['classifier.dense', 'classifier.out_proj'] };
+    const pair = heads[spec.modelType];
+    if (!pair) throw new Error(`taskLossRef: no ${spec.modelType} head here (its oracle is model/task-torch.py)`);
+    const [dense, out] = pair as [string, string];
     const y = linearRef(first, p(`${dense}.weight`), p(`${dense}.bias`), bs, h, h);
     const logits = linearRef(spec.modelType === 'distilbert' ? reluRef(y) : tanhRef(y), p(`${out}.weight`), p(`${out}.bias`), bs, h, c);
     if (options.problemType === 'multi_label_classification') return bceRef(logits, batch.floatLabels!);

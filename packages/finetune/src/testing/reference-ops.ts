@@ -31,6 +31,12 @@ function erf(x: number): number {
 }
 
 export const geluRef = (x: ArrayLike<number>) => Float64Array.from(x, (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)));
+/** transformers' gelu_new (tanh approximation), in float64. */
+export function geluTanhRef(x: ArrayLike<number>): Float64Array {
+  const c = Math.sqrt(2 / Math.PI);
+  return Float64Array.from(x, (v) => 0.5 * v * (1 + Math.tanh(c * (v + 0.044715 * v ** 3))));
+}
+
 export const tanhRef = (x: ArrayLike<number>) => Float64Array.from(x, Math.tanh);
 export const reluRef = (x: ArrayLike<number>) => Float64Array.from(x, (v) => Math.max(v, 0));
 

@@ -3,8 +3,9 @@ import { requireShared } from '@bertkit/shared-data';
 import type { TrainableType } from '../model/model-spec.js';
 import type { TrainExample } from '../run/types.js';
 
-/** A small random model of each trainable family: tiny-random-{distilbert,bert}, roberta-tiny. */
-export const familyDir = (family: TrainableType): string => join(requireShared(), 'models', family === 'roberta' ? 'roberta-tiny' : `tiny-random-${family}`);
+/** A small random model of each trainable family: tiny-random-{distilbert,bert}, roberta-tiny, electra-tiny, albert-tiny. */
+export const familyDir = (family: TrainableType): string =>
+  join(requireShared(), 'models', family === 'distilbert' || family === 'bert' ? `tiny-random-${family}` : `${family}-tiny`);
 
 /** The id padBatch must pad with (RoBERTa's positions depend on it). */
 export const familyPadId = (family: TrainableType): number => (family === 'roberta' ? 1 : 0);
