@@ -8,9 +8,10 @@ import { layerNorm } from '../rules/layer-norm.js';
 import { linear } from '../rules/linear.js';
 import { dropout } from '../rules/dropout.js';
 import { attentionMaskBias } from '../rules/masked-softmax.js';
+import { relativeBias, relativeBuckets } from '../rules/relative-bias.js';
 import type { Rule } from '../rules/rule.js';
 import type { EncoderSpec, LayerNames } from './model-spec.js';
-import { embeddingWidth, encoderNames } from './model-spec.js';
+import { embeddingWidth, encoderNames, padOffsetPositions } from './model-spec.js';
 import { robertaPositionIds } from './position-ids.js';
 
 /** Scalar float graph inputs: the dropout rates (0 for an eval-mode pass). */
@@ -51,15 +52,19 @@ export function encoderGraph(b: GraphBuilder, spec: EncoderSpec, options: Encode
   const batchShape = b.op('Shape', ['input_ids']);
   const seqLen = b.op('Slice', [batchShape, b.ints([1]), b.ints([2])]);
   const rows = b.ints([-1, embeddingWidth(spec)]);
-  // RoBERTa numbers positions from pad + 1 over the non-pad tokens (model/position-ids.ts).
-  const positions = spec.modelType === 'roberta' ? embeddingLookup(b, names.position, robertaPositionIds(b, 'input_ids', spec.padTokenId ?? 1)) : b.op('Slice', [names.position, b.ints([0]), seqLen, b.ints([0])]);
+  // RoBERTa and MPNet number positions from pad + 1 over the non-pad tokens (model/position-ids.ts).
+  const positions = padOffsetPositions(spec) ? embeddingLookup(b, names.position, robertaPositionIds(b, 'input_ids', spec.padTokenId ?? 1)) : b.op('Slice', [names.position, b.ints([0]), seqLen, b.ints([0])]);
   let sum = b.add(embeddingLookup(b, names.word, 'input_ids'), positions);
   if (names.tokenType) sum = b.add(sum, embeddingLookup(b, names.tokenType, 'token_type_ids'));
   const embNorm = layerNorm(b, b.reshape(sum, rows), names.embeddingNorm[0], names.embeddingNorm[1], spec.layerNormEps);
   const embDrop = dropout(b, embNorm.y, HIDDEN_DROPOUT, b.nextSeed());
   // ELECTRA / ALBERT: narrower embeddings projected up to hidden (after their dropout, as transformers).
   const projection = names.projection ? linear(b, embDrop.y, ...names.projection) : null;
+  // MPNet: one relative position bias for every layer's scores (the first-token layer reads its first row).
+  const buckets = names.relativeBias ? relativeBuckets(b, b.op('Gather', [batchShape, b.int(1)], [{ name: 'axis', i: 0 }]), spec.maxPositions) : null;
+  const biasShape = { rows: spec.relativeBuckets ?? 32, heads: spec.heads };
   const shape = {
+    ...(buckets ? { positionBias: relativeBias(b, names.relativeBias!, buckets, biasShape) } : {}),
     splitShape: b.op('Concat', [batchShape, b.ints([spec.heads, h / spec.heads])], [{ name: 'axis', i: 0 }]),
     hidden: h,
     heads: spec.heads,
@@ -72,7 +77,8 @@ export function encoderGraph(b: GraphBuilder, spec: EncoderSpec, options: Encode
   let x = projection ? projection.y : embDrop.y;
   for (let i = 0; i < spec.layers; i++) {
     const last = i === spec.layers - 1 && firstTokenOnly;
-    const layerShape = last ? { ...shape, querySplitShape: b.op('Concat', [b.op('Slice', [batchShape, b.ints([0]), b.ints([1])]), b.ints([1, spec.heads, h / spec.heads])], [{ name: 'axis', i: 0 }]) } : shape;
+    const firstRowBias = last && buckets ? { positionBias: relativeBias(b, names.relativeBias!, b.op('Slice', [buckets, b.ints([0]), b.ints([1]), b.ints([0])]), biasShape) } : {};
+    const layerShape = last ? { ...shape, ...firstRowBias, querySplitShape: b.op('Concat', [b.op('Slice', [batchShape, b.ints([0]), b.ints([1])]), b.ints([1, spec.heads, h / spec.heads])], [{ name: 'axis', i: 0 }]) } : shape;
     const layer = postNormLayer(b, x, names.layer(i), layerShape, spec, dropAttentionOutput, last ? firstToken(b, x, batchShape, h) : null);
     layers.push(layer);
     x = layer.y;

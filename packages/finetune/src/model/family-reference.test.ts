@@ -4,6 +4,7 @@
 // (RoBERTa, ELECTRA, ALBERT) against an oracle that is not ours.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { batchFromRows } from '../batch.js';
 import { familyDir } from '../testing/task-examples.js';
@@ -59,4 +60,43 @@ describe('training graphs vs the fixtures\' independent PyTorch hidden states', 
       await session.release();
     });
   }
+});
+
+describe('MPNet (no PyTorch fixture here): against the converter\'s inference graph of the same random checkpoint', () => {
+  it('token-classification logits = onnx/model.onnx last_hidden_state · classifier, at distances past the exact buckets', async () => {
+    const dir = familyDir('mpnet');
+    const spec = readEncoderSpec(dir);
+    const graph = buildTrainingGraph(spec, 'token-classification', { numLabels: 3, gradients: false });
+    const { parameters } = loadParameters(graph, join(dir, 'model.safetensors'), { seed: 3 });
+    const weight = parameters.get('classifier.weight')!;
+    const bias = parameters.get('classifier.bias')!;
+    // 60 and 23 tokens: key - query distances up to 59 reach the logarithmic buckets (8..15) and the last one.
+    const lengths = [60, 23];
+    const t = Math.max(...lengths);
+    const ids = lengths.map((n, r) => Array.from({ length: t }, (_, i) => (i === 0 ? 0 : i < n - 1 ? 1000 + ((i * 37 + r * 11) % 20000) : i === n - 1 ? 2 : 1)));
+    const mask = lengths.map((n) => Array.from({ length: t }, (_, i) => (i < n ? 1 : 0)));
+    const session = await TrainingSession.create(graph, parameters, { threads: 1 });
+    const { logits } = await session.evaluate(batchFromRows({ input_ids: ids, attention_mask: mask, labels: ids.map((r) => r.map(() => -100)) }));
+    await session.release();
+    const onnx = await ort.InferenceSession.create(join(dir, 'onnx', 'model.onnx'));
+    const tensor = (m: number[][]) => new ort.Tensor('int64', BigInt64Array.from(m.flat(), BigInt), [m.length, t]);
+    const out = await onnx.run({ input_ids: tensor(ids), attention_mask: tensor(mask) });
+    await onnx.release();
+    const hidden = out.last_hidden_state!.data as Float32Array;
+    const h = spec.hidden;
+    let scale = 0;
+    let error = 0;
+    for (let r = 0; r < lengths.length; r++) {
+      for (let i = 0; i < lengths[r]!; i++) {
+        for (let c = 0; c < 3; c++) {
+          let expected = bias[c]!;
+          for (let j = 0; j < h; j++) expected += hidden[(r * t + i) * h + j]! * weight[c * h + j]!;
+          scale = Math.max(scale, Math.abs(expected));
+          error = Math.max(error, Math.abs(logits[(r * t + i) * 3 + c]! - expected));
+        }
+      }
+    }
+    console.log(`mpnet: worst logit error ${(error / scale).toExponential(2)} of the largest over ${lengths.join(' + ')} tokens`);
+    expect(error / scale).toBeLessThan(1e-5);
+  });
 });

@@ -70,9 +70,9 @@ export function headGraph(b: GraphBuilder, spec: EncoderSpec, task: TrainTask, n
         steps.push(r);
         x = r.y;
       };
-      // RobertaClassificationHead and ElectraClassificationHead drop their input before classifier.dense too
+      // Roberta/MPNet/ElectraClassificationHead drop their input before classifier.dense too
       // (and again before out_proj).
-      const classifierHead = spec.modelType === 'roberta' || spec.modelType === 'electra';
+      const classifierHead = spec.modelType === 'roberta' || spec.modelType === 'mpnet' || spec.modelType === 'electra';
       if (task === 'sequence-classification' && classifierHead) push(dropout(b, x, rate, b.nextSeed()));
       if (head.dense) push(linear(b, x, ...head.dense));
       if (task === 'sequence-classification') push(spec.modelType === 'distilbert' ? relu(b, x) : spec.modelType === 'electra' ? gelu(b, x) : tanh(b, x));

@@ -22,6 +22,18 @@ describe('training specs from real configs', () => {
     expect(outputConfig({ ...input, model_type: 'camembert' }, specFromConfig({ ...input, model_type: 'camembert' }), 'token-classification').architectures).toEqual(['CamembertForTokenClassification']);
   });
 
+  it('all-mpnet-base-v2: MPNet with its relative position bias table, positions from pad 1, no token types', () => {
+    const spec = readEncoderSpec(hubConfig('sentence-transformers--all-mpnet-base-v2'));
+    expect(spec).toMatchObject({ modelType: 'mpnet', vocabSize: 30527, hidden: 768, layers: 12, padTokenId: 1, typeVocabSize: 0, relativeBuckets: 32, layerNormEps: 1e-5 });
+    const shapes = new Map(parameterShapes(spec, 'sequence-classification').map((p) => [p.name, p.shape]));
+    expect(shapes.get('mpnet.encoder.relative_attention_bias.weight')).toEqual([32, 12]);
+    expect(shapes.has('mpnet.embeddings.token_type_embeddings.weight')).toBe(false);
+    expect(shapes.get('classifier.out_proj.weight')).toEqual([2, 768]);
+    const input = JSON.parse(readFileSync(hubConfig('sentence-transformers--all-mpnet-base-v2'), 'utf8')) as Record<string, unknown>;
+    expect(outputConfig(input, spec, 'sequence-classification').architectures).toEqual(['MPNetForSequenceClassification']);
+    expect(() => specFromConfig({ ...input, relative_attention_num_buckets: 16 }, 'mpnet/config.json')).toThrow(/relative_attention_num_buckets 16 is below the 32 buckets/);
+  });
+
   it('ELECTRA and ALBERT: embedding_size wide tables (transformers default 128), projected up; ALBERT lists its shared layer once', () => {
     const electra = readEncoderSpec(join(requireShared(), 'models', 'electra-tiny'));
     expect(embeddingWidth(electra)).toBe(16);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
 
-export type TrainableType = 'distilbert' | 'bert' | 'roberta' | 'electra' | 'albert';
+export type TrainableType = 'distilbert' | 'bert' | 'roberta' | 'electra' | 'albert' | 'mpnet';
 export type TrainTask = 'sequence-classification' | 'token-classification' | 'question-answering' | 'masked-lm';
 
 /** The shape of a post-LayerNorm BERT-family encoder, enough to name and size every parameter. */
@@ -23,7 +23,7 @@ export interface EncoderSpec {
   classifierDropout: number;
   /** DistilBERT's qa_dropout (default 0.1); BERT's QA head has no dropout. */
   qaDropout?: number;
-  /** RoBERTa's pad_token_id (default 1): positions count from padTokenId + 1 over the non-pad tokens. */
+  /** RoBERTa's and MPNet's pad_token_id (default 1): positions count from padTokenId + 1 over the non-pad tokens. */
   padTokenId?: number;
   /**
    * ELECTRA's and ALBERT's `embedding_size`: the embedding tables' width, projected up to `hidden`
@@ -34,7 +34,12 @@ export interface EncoderSpec {
   activation?: 'gelu' | 'gelu_new';
   /** The config's model_type when it is a variant trained as `modelType` (xlm-roberta and camembert are RoBERTa). */
   configType?: string;
+  /** MPNet's relative_attention_num_buckets: rows of the relative position bias table (32 are used). */
+  relativeBuckets?: number;
 }
+
+/** Families whose positions count from pad_token_id + 1 over the non-pad tokens (transformers' create_position_ids_from_input_ids). */
+export const padOffsetPositions = (spec: EncoderSpec): boolean => spec.modelType === 'roberta' || spec.modelType === 'mpnet';
 
 /** Width of the embedding tables (and of the masked-LM head's transform). */
 export const embeddingWidth = (spec: EncoderSpec): number => spec.embeddingSize ?? spec.hidden;
@@ -59,6 +64,8 @@ export interface EncoderNames {
   embeddingNorm: Pair;
   /** The linear layer from the embedding width up to hidden (ELECTRA's embeddings_project, ALBERT's embedding_hidden_mapping_in), if any. */
   projection: Pair | null;
+  /** MPNet's relative position bias table [buckets, heads], shared by every layer's attention. */
+  relativeBias: string | null;
   /** Layer i's parameters; ALBERT's layers all share one set (the same names for every i). */
   layer(i: number): LayerNames;
 }
@@ -74,6 +81,7 @@ export function encoderNames(spec: EncoderSpec): EncoderNames {
       tokenType: null,
       embeddingNorm: pair('distilbert.embeddings.LayerNorm'),
       projection: null,
+      relativeBias: null,
       layer: (i) => {
         const p = `distilbert.transformer.layer.${i}`;
         return {
@@ -95,7 +103,29 @@ export function encoderNames(spec: EncoderSpec): EncoderNames {
     position: `${m}.embeddings.position_embeddings.weight`,
     tokenType: `${m}.embeddings.token_type_embeddings.weight`,
     embeddingNorm: pair(`${m}.embeddings.LayerNorm`),
+    relativeBias: null,
   };
+  if (m === 'mpnet') {
+    return {
+      ...embeddings,
+      tokenType: null,
+      projection: null,
+      relativeBias: 'mpnet.encoder.relative_attention_bias.weight',
+      layer: (i) => {
+        const p = `mpnet.encoder.layer.${i}`;
+        return {
+          q: pair(`${p}.attention.attn.q`),
+          k: pair(`${p}.attention.attn.k`),
+          v: pair(`${p}.attention.attn.v`),
+          out: pair(`${p}.attention.attn.o`),
+          attentionNorm: pair(`${p}.attention.LayerNorm`),
+          ffIn: pair(`${p}.intermediate.dense`),
+          ffOut: pair(`${p}.output.dense`),
+          outputNorm: pair(`${p}.output.LayerNorm`),
+        };
+      },
+    };
+  }
   if (m === 'albert') {
     // One layer group of one layer (num_hidden_groups = inner_group_num = 1), applied `layers` times.
     const p = 'albert.encoder.albert_layer_groups.0.albert_layers.0';
@@ -145,8 +175,8 @@ export interface HeadNames {
 export function headNames(spec: EncoderSpec, task: TrainTask): HeadNames {
   switch (task) {
     case 'sequence-classification':
-      // RobertaClassificationHead (tanh) and ElectraClassificationHead (gelu): classifier.dense -> classifier.out_proj, no pooler.
-      if (spec.modelType === 'roberta' || spec.modelType === 'electra') return { dense: pair('classifier.dense'), out: pair('classifier.out_proj') };
+      // Roberta/MPNetClassificationHead (tanh) and ElectraClassificationHead (gelu): classifier.dense -> classifier.out_proj, no pooler.
+      if (spec.modelType === 'roberta' || spec.modelType === 'mpnet' || spec.modelType === 'electra') return { dense: pair('classifier.dense'), out: pair('classifier.out_proj') };
       if (spec.modelType === 'albert') return { dense: pair('albert.pooler'), out: pair('classifier') };
       return spec.modelType === 'distilbert'
         ? { dense: pair('pre_classifier'), out: pair('classifier') }
@@ -156,7 +186,7 @@ export function headNames(spec: EncoderSpec, task: TrainTask): HeadNames {
     case 'question-answering':
       return { out: pair('qa_outputs') };
     case 'masked-lm':
-      if (spec.modelType === 'roberta') return { dense: pair('lm_head.dense'), norm: pair('lm_head.layer_norm'), out: [null, 'lm_head.bias'] };
+      if (spec.modelType === 'roberta' || spec.modelType === 'mpnet') return { dense: pair('lm_head.dense'), norm: pair('lm_head.layer_norm'), out: [null, 'lm_head.bias'] };
       // ElectraForMaskedLM (the generator) and AlbertMLMHead transform to the embedding width, then the tied decoder.
       if (spec.modelType === 'electra') return { dense: pair('generator_predictions.dense'), norm: pair('generator_predictions.LayerNorm'), out: [null, 'generator_lm_head.bias'] };
       if (spec.modelType === 'albert') return { dense: pair('predictions.dense'), norm: pair('predictions.LayerNorm'), out: [null, 'predictions.bias'] };
@@ -210,6 +240,7 @@ export function parameterShapes(spec: EncoderSpec, task: TrainTask, numLabels = 
   if (names.tokenType) add(names.tokenType, [spec.typeVocabSize, e]);
   addPair(names.embeddingNorm, e, null);
   if (names.projection) addPair(names.projection, h, e);
+  if (names.relativeBias) add(names.relativeBias, [spec.relativeBuckets ?? 32, spec.heads]);
   for (let i = 0; i < spec.layers; i++) {
     const l = names.layer(i);
     for (const p of [l.q, l.k, l.v, l.out]) addPair(p, h, h);
@@ -256,6 +287,20 @@ export function specFromConfig(config: Record<string, unknown>, where = 'config'
       hiddenDropout: num('dropout', 0.1), attentionDropout: num('attention_dropout', 0.1), classifierDropout: num('seq_classif_dropout', 0.2), qaDropout: num('qa_dropout', 0.1),
     };
   }
+  if (type === 'mpnet') {
+    if ((config.hidden_act ?? 'gelu') !== 'gelu') throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: hidden_act ${String(config.hidden_act)} is not supported for training (gelu only)`);
+    const relativeBuckets = num('relative_attention_num_buckets', 32);
+    // transformers buckets with 32 whatever the config says; a smaller table would be indexed out of range.
+    if (relativeBuckets < 32) throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: relative_attention_num_buckets ${relativeBuckets} is below the 32 buckets transformers' MPNet uses`);
+    const hiddenDropout = num('hidden_dropout_prob', 0.1);
+    return {
+      modelType: 'mpnet', vocabSize: num('vocab_size'), hidden: num('hidden_size'), layers: num('num_hidden_layers'), heads: num('num_attention_heads'), intermediate: num('intermediate_size'),
+      maxPositions: num('max_position_embeddings'), typeVocabSize: 0, layerNormEps: num('layer_norm_eps', 1e-12),
+      // MPNet's classification heads drop at hidden_dropout_prob (its config has no classifier_dropout).
+      hiddenDropout, attentionDropout: num('attention_probs_dropout_prob', 0.1), classifierDropout: hiddenDropout,
+      padTokenId: num('pad_token_id', 1), relativeBuckets,
+    };
+  }
   // XLM-RoBERTa and CamemBERT are RoBERTa's architecture under their own class names (keys under `roberta.`).
   if (type === 'xlm-roberta' || type === 'camembert') return { ...specFromConfig({ ...config, model_type: 'roberta' }, where), configType: type };
   if (type === 'bert' || type === 'roberta' || type === 'electra' || type === 'albert') {
@@ -282,5 +327,5 @@ export function specFromConfig(config: Record<string, unknown>, where = 'config'
       ...(act === 'gelu_new' ? { activation: 'gelu_new' as const } : {}),
     };
   }
-  throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: model_type ${JSON.stringify(type)} cannot be trained yet (distilbert, bert, roberta, xlm-roberta, camembert, electra, albert)`);
+  throw new FinetuneError('E_UNSUPPORTED_MODEL', `${where}: model_type ${JSON.stringify(type)} cannot be trained yet (distilbert, bert, roberta, xlm-roberta, camembert, electra, albert, mpnet)`);
 }

@@ -1,5 +1,6 @@
 import type { GraphBuilder } from '../graph-builder.js';
 import type { EncoderSpec } from './model-spec.js';
+import { padOffsetPositions } from './model-spec.js';
 
 /**
  * RoBERTa's position ids (transformers' create_position_ids_from_input_ids): the running count of
@@ -13,7 +14,7 @@ export function robertaPositionIds(b: GraphBuilder, ids: string, pad: number): s
 
 /** The same ids in JS (the position table's scatter-add backward), or null when positions are 0..T-1. */
 export function positionIdsOf(spec: EncoderSpec, inputIds: BigInt64Array, batchSize: number, seqLength: number): Int32Array | null {
-  if (spec.modelType !== 'roberta') return null;
+  if (!padOffsetPositions(spec)) return null;
   const pad = BigInt(spec.padTokenId ?? 1);
   const out = new Int32Array(batchSize * seqLength);
   for (let r = 0; r < batchSize; r++) {
@@ -29,5 +30,5 @@ export function positionIdsOf(spec: EncoderSpec, inputIds: BigInt64Array, batchS
 
 /** The longest row the position table allows (RoBERTa loses pad + 1 rows to its offset). */
 export function maxSequenceLength(spec: EncoderSpec): number {
-  return spec.modelType === 'roberta' ? spec.maxPositions - (spec.padTokenId ?? 1) - 1 : spec.maxPositions;
+  return padOffsetPositions(spec) ? spec.maxPositions - (spec.padTokenId ?? 1) - 1 : spec.maxPositions;
 }

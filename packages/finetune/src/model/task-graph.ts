@@ -3,7 +3,7 @@ import type { ProblemType } from '../run/types.js';
 import { FinetuneError } from '../errors.js';
 import { EMBEDDING_GRAD, encoderGraph } from './encoder-graph.js';
 import type { EncoderSpec, TrainTask } from './model-spec.js';
-import { embeddingWidth, encoderNames, headDropout, parameterShapes } from './model-spec.js';
+import { embeddingWidth, encoderNames, headDropout, padOffsetPositions, parameterShapes } from './model-spec.js';
 import { headGraph } from './heads.js';
 
 /** Scalar float graph input: the dropout rate before the head's output layer. */
@@ -21,7 +21,7 @@ export interface TrainingGraph {
   gradients: boolean;
   /** The rate the session feeds as CLASSIFIER_DROPOUT in training mode (headDropout of spec and task). */
   headDropout: number;
-  /** The input id to pad rows with (padBatch's padId): RoBERTa's pad_token_id, whose positions depend on it; else 0. */
+  /** The input id to pad rows with (padBatch's padId): RoBERTa's and MPNet's pad_token_id, whose positions depend on it; else 0. */
   padId: number;
   /** Every parameter (graph input of the same name) with its shape. */
   parameters: Array<{ name: string; shape: number[] }>;
@@ -104,7 +104,7 @@ export function buildTrainingGraph(spec: EncoderSpec, task: TrainTask, options: 
     problemType,
     gradients: withGradients,
     headDropout: headDropout(spec, task),
-    padId: spec.modelType === 'roberta' ? (spec.padTokenId ?? 1) : 0,
+    padId: padOffsetPositions(spec) ? (spec.padTokenId ?? 1) : 0,
     parameters,
     tables: { word: names.word, position: names.position, tokenType: names.tokenType },
     graphGradients,

@@ -1,5 +1,5 @@
 """PyTorch oracle for the task graphs (model/task-torch.test.ts): transformers' DistilBert/Bert/Roberta/
-Electra/Albert For{SequenceClassification,TokenClassification,QuestionAnswering,MaskedLM} in eval mode,
+Electra/Albert/MPNet For{SequenceClassification,TokenClassification,QuestionAnswering,MaskedLM} in eval mode,
 re-implemented in torch
 (transformers is not installed here) from their modeling files, in float64. Reads on stdin a list of
 {model_dir, family, task, num_labels, problem_type, head: {name: {shape, values}}, batch: {...}} and prints,
@@ -31,6 +31,20 @@ def read_safetensors(path):
         start, end = entry["data_offsets"]
         out[name] = torch.from_numpy(np.frombuffer(data[start:end], dtype="<f4").astype(np.float64).reshape(entry["shape"]))
     return out
+
+
+def relative_position_bucket(relative_position, num_buckets=32, max_distance=128):
+    """transformers' MPNetEncoder.relative_position_bucket."""
+    ret = 0
+    n = -relative_position
+    num_buckets //= 2
+    ret += (n < 0).to(torch.long) * num_buckets
+    n = torch.abs(n)
+    max_exact = num_buckets // 2
+    is_small = n < max_exact
+    val_if_large = max_exact + (torch.log(n.float() / max_exact) / math.log(max_distance / max_exact) * (num_buckets - max_exact)).to(torch.long)
+    val_if_large = torch.min(val_if_large, torch.full_like(val_if_large, num_buckets - 1))
+    return ret + torch.where(is_small, n, val_if_large)
 
 
 def run(req):
@@ -69,12 +83,14 @@ def run(req):
     act = gelu_new if config.get("hidden_act", "gelu_new" if family == "albert" else "gelu") == "gelu_new" else F.gelu
 
 
-    def attention(x, names, heads, additive):
+    def attention(x, names, heads, additive, position_bias=None):
         hidden = x.shape[-1]
         dh = hidden // heads
         split = lambda t: t.view(B, T, heads, dh).transpose(1, 2)
         q, k, v = (split(lin(x, n)) for n in names)
         scores = q @ k.transpose(-1, -2) / math.sqrt(dh)
+        if position_bias is not None:  # MPNet: before the mask
+            scores = scores + position_bias
         if additive:  # BERT: extended mask (1 - mask) * finfo.min added
             scores = scores + (1.0 - mask[:, None, None, :].double()) * torch.finfo(torch.float64).min
         else:  # DistilBERT: masked_fill with finfo.min
@@ -94,6 +110,22 @@ def run(req):
             a = lin(attention(x, [p + "attention.q_lin", p + "attention.k_lin", p + "attention.v_lin"], heads, False), p + "attention.out_lin")
             x = ln(a + x, p + "sa_layer_norm", eps)
             x = ln(lin(F.gelu(lin(x, p + "ffn.lin1")), p + "ffn.lin2") + x, p + "output_layer_norm", eps)
+    elif family == "mpnet":
+        eps = config.get("layer_norm_eps", 1e-12)
+        heads, layers = config["num_attention_heads"], config["num_hidden_layers"]
+        e = "mpnet.embeddings."
+        pad = config.get("pad_token_id", 1)
+        real = ids.ne(pad).long()
+        positions = torch.cumsum(real, dim=1) * real + pad
+        x = ln(P[e + "word_embeddings.weight"][ids] + P[e + "position_embeddings.weight"][positions], e + "LayerNorm", eps)
+        relative = torch.arange(T)[None, :] - torch.arange(T)[:, None]  # key - query
+        bias = P["mpnet.encoder.relative_attention_bias.weight"][relative_position_bucket(relative)].permute(2, 0, 1)[None]
+        for i in range(layers):
+            p = f"mpnet.encoder.layer.{i}."
+            s = p + "attention.attn."
+            a = lin(attention(x, [s + "q", s + "k", s + "v"], heads, True, bias), s + "o")
+            x = ln(a + x, p + "attention.LayerNorm", eps)
+            x = ln(lin(act(lin(x, p + "intermediate.dense")), p + "output.dense") + x, p + "output.LayerNorm", eps)
     else:  # bert, roberta, electra, albert
         eps = config.get("layer_norm_eps", 1e-12)
         heads, layers = config["num_attention_heads"], config["num_hidden_layers"]
@@ -128,7 +160,7 @@ def run(req):
         first = x[:, 0]
         if family == "distilbert":
             logits = lin(F.relu(lin(first, "pre_classifier")), "classifier")
-        elif family == "roberta":  # RobertaClassificationHead
+        elif family in ("roberta", "mpnet"):  # RobertaClassificationHead, MPNetClassificationHead
             logits = lin(torch.tanh(lin(first, "classifier.dense")), "classifier.out_proj")
         elif family == "electra":  # ElectraClassificationHead
             logits = lin(F.gelu(lin(first, "classifier.dense")), "classifier.out_proj")
@@ -151,6 +183,7 @@ def run(req):
             "distilbert": ("vocab_transform", "vocab_layer_norm", "vocab_projector.bias", F.gelu),
             "bert": ("cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm", "cls.predictions.bias", act),
             "roberta": ("lm_head.dense", "lm_head.layer_norm", "lm_head.bias", F.gelu),
+            "mpnet": ("lm_head.dense", "lm_head.layer_norm", "lm_head.bias", F.gelu),
             "electra": ("generator_predictions.dense", "generator_predictions.LayerNorm", "generator_lm_head.bias", F.gelu),
             "albert": ("predictions.dense", "predictions.LayerNorm", "predictions.bias", act),
         }[family]

@@ -41,7 +41,7 @@ describe('task graphs vs PyTorch (live, python3-torch re-implementation of trans
   const python = torchPythonOrSkip('the PyTorch task-graph comparisons');
   if (!python) return;
   // Every case's graph, parameters and batch first, so one python process (torch's import costs seconds) serves all.
-  const prepared = (['distilbert', 'bert', 'roberta', 'electra', 'albert'] as const).flatMap((model) =>
+  const prepared = (['distilbert', 'bert', 'roberta', 'electra', 'albert', 'mpnet'] as const).flatMap((model) =>
     cases.map((c) => {
       const dir = familyDir(model);
       const spec = readEncoderSpec(dir);
@@ -63,7 +63,7 @@ describe('task graphs vs PyTorch (live, python3-torch re-implementation of trans
           seq_length: batch.seqLength,
           input_ids: Array.from(batch.inputIds, Number),
           attention_mask: Array.from(batch.attentionMask, Number),
-          token_type_ids: Array.from(batch.tokenTypeIds!, Number),
+          token_type_ids: Array.from(batch.tokenTypeIds ?? batch.inputIds.map(() => 0n), Number),
           labels: Array.from(batch.labels, Number),
           float_labels: batch.floatLabels ? [...batch.floatLabels] : [],
           start_positions: Array.from(batch.startPositions ?? [], Number),

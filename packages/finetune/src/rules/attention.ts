@@ -1,6 +1,7 @@
 import type { GraphBuilder } from '../graph-builder.js';
 import { dropout } from './dropout.js';
 import { maskedSoftmax } from './masked-softmax.js';
+import type { RelativeBias } from './relative-bias.js';
 
 export interface AttentionShape {
   /** int64 [4]: B, T, heads, head size — for splitting key/value rows [N, H] into heads. */
@@ -13,6 +14,8 @@ export interface AttentionShape {
   maskBias: string;
   /** Scalar graph input: dropout rate on the attention probabilities (absent: no dropout). */
   dropoutRate?: string;
+  /** MPNet: a bias [1, heads, Tq, T] added to the scaled scores (before the mask), with its own backward. */
+  positionBias?: RelativeBias;
 }
 
 export interface AttentionRule {
@@ -35,7 +38,7 @@ export function attention(b: GraphBuilder, q: string, k: string, v: string, shap
   const kh = split(k);
   const vh = split(v);
   const scores = b.mul(b.op('MatMul', [qh, b.transpose(kh, [0, 1, 3, 2])]), b.float(scale));
-  const probs = maskedSoftmax(b, scores, shape.maskBias);
+  const probs = maskedSoftmax(b, shape.positionBias ? b.add(scores, shape.positionBias.y) : scores, shape.maskBias);
   const dropped = shape.dropoutRate ? dropout(b, probs.y, shape.dropoutRate, b.nextSeed()) : null;
   const used = dropped ? dropped.y : probs.y;
   const y = merge(b.op('MatMul', [used, vh]));
@@ -46,7 +49,9 @@ export function attention(b: GraphBuilder, q: string, k: string, v: string, shap
       const dv = b.op('MatMul', [b.transpose(used, [0, 1, 3, 2]), dc]);
       const dUsed = b.op('MatMul', [dc, b.transpose(vh, [0, 1, 3, 2])]);
       const dp = dropped ? dropped.back(dUsed) : dUsed;
-      const ds = b.mul(probs.back(dp), b.float(scale));
+      const dScores = probs.back(dp);
+      shape.positionBias?.back(dScores);
+      const ds = b.mul(dScores, b.float(scale));
       const dq = b.op('MatMul', [ds, kh]);
       const dk = b.op('MatMul', [b.transpose(ds, [0, 1, 3, 2]), qh]);
       return { dq: merge(dq), dk: merge(dk), dv: merge(dv) };

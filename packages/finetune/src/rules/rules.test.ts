@@ -8,6 +8,8 @@ import { embeddingLookup, scatterAddRows } from './embedding.js';
 import { layerNorm } from './layer-norm.js';
 import { linear } from './linear.js';
 import { attentionMaskBias, maskedSoftmax } from './masked-softmax.js';
+import { relativeBias, relativeBuckets } from './relative-bias.js';
+import { relativePositionBucket } from '@bertkit/onnx-builder';
 
 // Each rule's backward against float64 central differences of Σ dy ⊙ f(x), f written independently in TS.
 const TOL = 1e-4;
@@ -177,5 +179,37 @@ describe('gradient rules vs finite differences', () => {
     expect(out.loss![0]).toBeCloseTo(crossEntropyRef(logits, labels, classes), 6);
     expect(relativeError(out.dz!, numericGradient((v) => crossEntropyRef(v, labels, classes), logits))).toBeLessThan(TOL);
     expect([...out.dz!.slice(3, 6)].map(Math.abs)).toEqual([0, 0, 0]);
+  });
+
+  it('MPNet relative position bias (the table picked by distance bucket, its gradient summed over batch and pairs)', async () => {
+    // T = 40: key - query distances reach the logarithmic buckets and the last one, both directions.
+    const [batch, heads, t, rows] = [2, 3, 40, 32];
+    const table = randomFloats(rows * heads, 21);
+    const dy = randomFloats(batch * heads * t * t, 22);
+    const out = await runGraph(
+      [
+        { name: 'table', data: table, dims: [rows, heads] },
+        { name: 'dy', data: dy, dims: [batch, heads, t, t] },
+      ],
+      (g) => {
+        const r = relativeBias(g, 'table', relativeBuckets(g, g.int(t), 514), { rows, heads });
+        r.back('dy');
+        return { y: { tensor: r.y, rank: 4 }, dt: { tensor: g.gradients().get('table')!, rank: 2 } };
+      },
+    );
+    const ref = (v: ArrayLike<number>) => {
+      const y = new Float64Array(heads * t * t);
+      for (let h = 0; h < heads; h++) for (let i = 0; i < t; i++) for (let j = 0; j < t; j++) y[(h * t + i) * t + j] = v[relativePositionBucket(j - i) * heads + h]!;
+      return y;
+    };
+    expect(relativeError(out.y!, ref(table))).toBeLessThan(1e-6);
+    const summed = (v: ArrayLike<number>) => {
+      const y = ref(v);
+      let s = 0;
+      for (let b = 0; b < batch; b++) for (let k = 0; k < y.length; k++) s += dy[b * y.length + k]! * y[k]!;
+      return s;
+    };
+    expect(relativeError(out.dt!, numericGradient(summed, table))).toBeLessThan(TOL);
+    expect(new Set(Array.from({ length: t }, (_, d) => relativePositionBucket(d))).size).toBeGreaterThan(10); // the log buckets are reached
   });
 });

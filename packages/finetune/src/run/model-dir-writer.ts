@@ -14,7 +14,7 @@ const HEAD_CLASS: Record<TrainTask, string> = {
 };
 
 /** transformers' class-name prefix of each trainable family, and of the variants trained as one (EncoderSpec.configType). */
-const FAMILY_CLASS: Record<string, string> = { distilbert: 'DistilBert', bert: 'Bert', roberta: 'Roberta', electra: 'Electra', albert: 'Albert', 'xlm-roberta': 'XLMRoberta', camembert: 'Camembert' };
+const FAMILY_CLASS: Record<string, string> = { distilbert: 'DistilBert', bert: 'Bert', roberta: 'Roberta', electra: 'Electra', albert: 'Albert', mpnet: 'MPNet', 'xlm-roberta': 'XLMRoberta', camembert: 'Camembert' };
 
 export interface OutputConfigOptions {
   problemType?: ProblemType;

@@ -4,6 +4,7 @@ import ort from 'onnxruntime-node';
 import { requireShared } from '@bertkit/shared-data';
 import { describe, expect, it } from 'vitest';
 import { standInDir } from '../testing/reference.js';
+import { familyDir } from '../testing/task-examples.js';
 import { bestSpan } from './metrics.js';
 import { keysOf, tempOut, toyExamples, toyMultiLabel, toyNer, toyQa, toyRegression } from './testing-data.js';
 import { trainModel } from './train-model.js';
@@ -116,6 +117,17 @@ const cases: Case[] = [
     fixtureKeys: () => [...fixtureKeys('electra-tiny').filter((k) => k.startsWith('electra.')), 'classifier.dense.bias', 'classifier.dense.weight', 'classifier.out_proj.bias', 'classifier.out_proj.weight'].sort(),
     metric: 'accuracy',
     decode: (out) => argmaxRow(logitsOf(out), 0, 2),
+  },
+  {
+    name: 'qa (MPNet)',
+    options: { model: familyDir('mpnet'), task: 'qa' },
+    train: toyQa(48),
+    dev: toyQa(12, 100),
+    architecture: 'MPNetForQuestionAnswering',
+    // A bare MPNetModel checkpoint (as sentence-transformers' all-mpnet-base-v2): its keys under `mpnet.`, then qa_outputs.
+    fixtureKeys: () => [...keysOf(join(familyDir('mpnet'), 'model.safetensors')).map((k) => `mpnet.${k}`), 'qa_outputs.bias', 'qa_outputs.weight'].sort(),
+    metric: 'f1',
+    decode: (out, e) => bestSpan(logitsOf(out, 'start_logits'), logitsOf(out, 'end_logits'), e.ids.length),
   },
   {
     name: 'ner (ALBERT)',

@@ -1,14 +1,25 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRandomModel } from '@bertkit/onnx-builder';
 import { requireShared } from '@bertkit/shared-data';
 import type { TrainableType } from '../model/model-spec.js';
 import type { TrainExample } from '../run/types.js';
 
-/** A small random model of each trainable family: tiny-random-{distilbert,bert}, roberta-tiny, electra-tiny, albert-tiny. */
-export const familyDir = (family: TrainableType): string =>
-  join(requireShared(), 'models', family === 'distilbert' || family === 'bert' ? `tiny-random-${family}` : `${family}-tiny`);
+/**
+ * A small random model of each trainable family: the shared tiny-random-{distilbert,bert}, roberta-tiny,
+ * electra-tiny, albert-tiny; MPNet (no shared fixture) made with the converter's random-model preset.
+ */
+export function familyDir(family: TrainableType): string {
+  if (family === 'mpnet') {
+    // Per process: vitest's workers would otherwise write the same directory at once.
+    const output = join(tmpdir(), `bertkit-finetune-mpnet-tiny-${process.pid}`);
+    return createRandomModel({ output, preset: 'mpnet-tiny', tokenizer: join(requireShared(), 'tokenizers', 'bert-base-uncased'), seed: 5 }).dir;
+  }
+  return join(requireShared(), 'models', family === 'distilbert' || family === 'bert' ? `tiny-random-${family}` : `${family}-tiny`);
+}
 
 /** The id padBatch must pad with (RoBERTa's positions depend on it). */
-export const familyPadId = (family: TrainableType): number => (family === 'roberta' ? 1 : 0);
+export const familyPadId = (family: TrainableType): number => (family === 'roberta' || family === 'mpnet' ? 1 : 0);
 
 /**
  * Three short rows for the task-graph oracles: padding, a second segment (BERT type ids), token labels
@@ -29,7 +40,7 @@ export function perturbHeadBiases(parameters: Map<string, Float32Array>): void {
   for (const [name, values] of parameters) if (/^(classifier|classifier\.dense|classifier\.out_proj|qa_outputs|pre_classifier|bert\.pooler\.dense)\.bias$/.test(name)) values.forEach((_, i, a) => (a[i] = 0.05 * Math.sin(i + 1)));
 }
 
-/** The rows as a family can take them: RoBERTa has a single token type. */
+/** The rows as a family can take them: RoBERTa has a single token type, MPNet none. */
 export function rowsFor(family: TrainableType, rows: readonly TrainExample[]): TrainExample[] {
-  return family === 'roberta' ? rows.map(({ typeIds: _drop, ...rest }) => rest) : [...rows];
+  return family === 'roberta' || family === 'mpnet' ? rows.map(({ typeIds: _drop, ...rest }) => rest) : [...rows];
 }
