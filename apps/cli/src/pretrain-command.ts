@@ -12,6 +12,9 @@ export const PRETRAIN_USAGE = `bertkit pretrain --model <dir | hub id> --corpus 
   --steps <n>              optimizer steps (same as --max-steps)
   --mlm-probability <p>    share of tokens masked: 80% [MASK], 10% random, 10% kept (default 0.15)
   --whole-word-mask        mask all pieces of a word together
+  --wwm-ref <file>         whole-word reference for text without "##" pieces (Chinese): per non-empty corpus
+                           line a JSON array of token positions that continue a word ([CLS] is 0), as
+                           transformers' run_chinese_ref.py writes; implies --whole-word-mask
   --max-length <n>         tokens per line, special tokens included (default 128)
   --eval-lines <n>         last non-empty lines held out, evaluated with fixed masks (default 500; 0: none)
   --eval-every <n>         held-out masked-token loss every n steps (default 250)
@@ -20,7 +23,7 @@ ${RUN_USAGE}`;
 export async function pretrainCommand(argv: string[]): Promise<void> {
   const p = parseCommand(
     bareResume(argv),
-    { ...RUN_OPTIONS, corpus: { type: 'string' }, steps: { type: 'string' }, 'mlm-probability': { type: 'string' }, 'whole-word-mask': { type: 'boolean' }, 'eval-lines': { type: 'string' } },
+    { ...RUN_OPTIONS, corpus: { type: 'string' }, steps: { type: 'string' }, 'mlm-probability': { type: 'string' }, 'whole-word-mask': { type: 'boolean' }, 'wwm-ref': { type: 'string' }, 'eval-lines': { type: 'string' } },
     PRETRAIN_USAGE,
   );
   if (!p) return;
@@ -37,7 +40,8 @@ export async function pretrainCommand(argv: string[]): Promise<void> {
   const model = trainableModel(str(p, 'model') as string);
   const maxLength = maxLengthFor(p, model, 128);
   const tokenizer = nativeTokenizer(loadTokenizer(model), model);
-  const corpus = await readCorpus(str(p, 'corpus') as string, tokenizer, { maxLength, evalLines });
+  const ref = str(p, 'wwm-ref');
+  const corpus = await readCorpus(str(p, 'corpus') as string, tokenizer, { maxLength, evalLines, ...(ref !== undefined ? { ref } : {}) });
   if (!output.quiet) process.stderr.write(`corpus: ${corpus.train.length} training lines, ${corpus.heldOut.length} held out\n`);
   await runTraining(
     {
@@ -48,7 +52,7 @@ export async function pretrainCommand(argv: string[]): Promise<void> {
       task: 'masked-lm',
       train: corpus.train,
       out: str(p, 'out') as string,
-      mlm: { probability, wholeWord: flag(p, 'whole-word-mask') },
+      mlm: { probability, wholeWord: flag(p, 'whole-word-mask') || ref !== undefined },
     },
     output,
   );

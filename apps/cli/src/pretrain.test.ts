@@ -51,5 +51,12 @@ describe('pretrain', () => {
     expect(wwm.code, wwm.stderr).toBe(0);
     expect(wwm.stderr).not.toMatch(/^eval/m);
     expect(wwm.stdout).toMatch(/^saved .*wwm: 2 steps/);
+    // A Chinese word reference (run_chinese_ref.py's lines): trains with whole-word masking on; a short one is refused.
+    writeFileSync(join(work, 'zh.txt'), '我喜欢这部电影\n电影很好看\n');
+    writeFileSync(join(work, 'zh.ref'), '[3, 5, 7]\n[2, 4, 5]\n');
+    const zh = await run(['pretrain', '--model', TINY, '--corpus', 'zh.txt', '--wwm-ref', 'zh.ref', '--eval-lines', '0', '--steps', '2', '--threads', '1', '--out', 'zh']);
+    expect(zh.code, zh.stderr).toBe(0);
+    writeFileSync(join(work, 'short.ref'), '[3, 5, 7]\n');
+    expectUserError(await run(['pretrain', '--model', TINY, '--corpus', 'zh.txt', '--wwm-ref', 'short.ref', '--eval-lines', '0', '--steps', '2', '--out', 'zh2']), /short\.ref: ends before zh\.txt/);
   });
 });

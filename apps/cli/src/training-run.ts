@@ -146,8 +146,9 @@ export function maxLengthFor(p: Parsed, modelDir: string, fallback: number): num
   let positions = Number.POSITIVE_INFINITY;
   try {
     const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as { max_position_embeddings?: unknown; model_type?: unknown };
-    // RoBERTa's table starts after the padding index: two rows fewer usable positions.
-    if (typeof config.max_position_embeddings === 'number') positions = config.max_position_embeddings - (config.model_type === 'roberta' ? 2 : 0);
+    // RoBERTa's (XLM-R's, CamemBERT's) and MPNet's tables start after the padding index: two rows fewer usable positions.
+    const padOffset = ['roberta', 'xlm-roberta', 'camembert', 'mpnet'].includes(config.model_type as string);
+    if (typeof config.max_position_embeddings === 'number') positions = config.max_position_embeddings - (padOffset ? 2 : 0);
   } catch (cause) {
     throw new CliError('E_MODEL', `${modelDir}/config.json: cannot read it (${(cause as Error).message})`);
   }

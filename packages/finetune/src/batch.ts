@@ -16,6 +16,8 @@ export interface TrainBatch {
   floatLabels?: Float32Array;
   startPositions?: BigInt64Array;
   endPositions?: BigInt64Array;
+  /** Masked LM, whole-word masking: 1 where a token continues the previous one's word (TrainExample.wordContinuations) [B·T]. */
+  wordContinuations?: Uint8Array;
 }
 
 /** Rows as Hugging Face's collators give them (number[][] per field; labels number[] or number[][]). */

@@ -41,7 +41,8 @@ export function lengthGroupedBatches(lengths: readonly number[], batchSize: numb
  *   (multi-label). `problemType` only makes the check strict;
  * - token classification: `labels` [B·T], the examples' per-token `labels`, -100 on padding;
  * - question answering: `startPositions` / `endPositions` [B] from `start` / `end`;
- * - masked LM: `labels` [B·T] all -100 (the collator, e.g. maskTokens, chooses the targets).
+ * - masked LM: `labels` [B·T] all -100 (the collator, e.g. maskTokens, chooses the targets), and the
+ *   examples' `wordContinuations` as flags when any has them.
  */
 export function padBatch(examples: readonly TrainExample[], task: TrainTask = 'sequence-classification', problemType?: ProblemType, padId = 0): TrainBatch {
   if (examples.length === 0) throw new FinetuneError('E_SHAPE', 'padBatch: no examples');
@@ -78,8 +79,17 @@ export function padBatch(examples: readonly TrainExample[], task: TrainTask = 's
         });
       return { ...base, labels: new BigInt64Array(0), startPositions: position('start'), endPositions: position('end') };
     }
-    case 'masked-lm':
-      return { ...base, labels: new BigInt64Array(n).fill(-100n) };
+    case 'masked-lm': {
+      const out: TrainBatch = { ...base, labels: new BigInt64Array(n).fill(-100n) };
+      if (examples.some((e) => e.wordContinuations !== undefined)) {
+        const flags = new Uint8Array(n);
+        examples.forEach((e, r) => {
+          for (const t of e.wordContinuations ?? []) if (t > 0 && t < e.ids.length) flags[r * seqLength + t] = 1;
+        });
+        out.wordContinuations = flags;
+      }
+      return out;
+    }
     case 'sequence-classification':
       return { ...base, ...classificationTargets(examples, problemType) };
   }

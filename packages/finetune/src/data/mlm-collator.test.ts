@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { padBatch } from './length-grouped.js';
 import { maskTokens } from './mlm-collator.js';
 
 const rows = 200;
@@ -47,5 +48,30 @@ describe('maskTokens (DataCollatorForLanguageModeling)', () => {
       }
     }
     expect(() => maskTokens(batch, { vocabSize: 10, specialIds: [], probability: 1.5 })).toThrow(/probability/);
+  });
+
+  it('a Chinese word reference (padBatch of wordContinuations) groups single-character tokens into words, only with whole-word masking', () => {
+    // Chinese text tokenizes to one token per character (no "##"); the reference marks each word's later characters.
+    const sentence = Array.from({ length: 40 }, (_, i) => 2000 + i);
+    const words = [[1, 2], [3, 4, 5], [6], [7, 8, 9, 10], [11, 12]]; // positions after [CLS], repeated below
+    const continuations = Array.from({ length: 38 }, (_, i) => i + 1).filter((t) => (t - 1) % 13 !== 0 && words.some((w) => w.slice(1).includes(((t - 1) % 13) + 1)));
+    const examples = Array.from({ length: 300 }, () => ({ ids: [101, ...sentence.slice(0, 38), 102], wordContinuations: continuations }));
+    const chinese = padBatch(examples, 'masked-lm');
+    expect(chinese.wordContinuations!.reduce((a, b) => a + b, 0)).toBe(300 * continuations.length);
+    const noPieces = () => false;
+    const out = maskTokens(chinese, { vocabSize: 21128, specialIds: [101, 102, 0], isContinuation: noPieces, seed: 3 });
+    let grouped = 0;
+    for (let r = 0; r < 300; r++) {
+      for (const t of continuations) {
+        const i = r * chinese.seqLength + t;
+        expect(out.labels[i] !== -100n, `row ${r} position ${t}`).toBe(out.labels[i - 1] !== -100n);
+        if (out.labels[i] !== -100n) grouped++;
+      }
+    }
+    expect(grouped).toBeGreaterThan(300);
+    // Without whole-word masking the reference is not read: some word is split.
+    const plain = maskTokens(chinese, { vocabSize: 21128, specialIds: [101, 102, 0], seed: 3 });
+    const split = continuations.some((t) => Array.from({ length: 300 }, (_, r) => r * chinese.seqLength + t).some((i) => (plain.labels[i] !== -100n) !== (plain.labels[i - 1] !== -100n)));
+    expect(split).toBe(true);
   });
 });

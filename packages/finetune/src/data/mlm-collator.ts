@@ -12,7 +12,11 @@ export interface MaskOptions {
   probability?: number;
   /** Default 42. */
   seed?: number;
-  /** Whole-word masking: a token for which this is true continues the previous word (WordPiece "##"). */
+  /**
+   * Whole-word masking: a token for which this is true continues the previous word (WordPiece "##"); the
+   * batch's `wordContinuations` flags (a Chinese word reference) mark continuations too, read only here, as
+   * transformers' whole-word collator reads `chinese_ref`.
+   */
   isContinuation?: (id: number) => boolean;
 }
 
@@ -37,7 +41,7 @@ export function maskTokens(batch: TrainBatch, options: MaskOptions): TrainBatch 
       selected = false;
       continue;
     }
-    const continues = isContinuation !== undefined && i % batch.seqLength !== 0 && isContinuation(Number(batch.inputIds[i]));
+    const continues = isContinuation !== undefined && i % batch.seqLength !== 0 && (isContinuation(Number(batch.inputIds[i])) || batch.wordContinuations?.[i] === 1);
     if (!continues) selected = rng.uniform() < probability;
     if (!selected) continue;
     labels[i] = batch.inputIds[i]!;

@@ -24,6 +24,12 @@ export interface TrainExample {
   /** qa: token positions of the answer's first and last token; 0 and 0 ([CLS]) when the window has no answer. */
   start?: number;
   end?: number;
+  /**
+   * masked-lm with whole-word masking: token positions that continue the previous token's word beyond what
+   * the vocabulary's "##" pieces say — transformers' `chinese_ref` (run_chinese_ref.py: the non-first
+   * characters of each segmented Chinese word). Positions past the ids are ignored (truncation).
+   */
+  wordContinuations?: readonly number[];
 }
 
 export interface EvalInfo {
