@@ -226,6 +226,10 @@ export async function runTraining(options: TrainModelOptions, r: Reporting): Pro
       onCheckpoint: (info: { step: number; path: string }) => {
         lastCheckpoint = info.path;
       },
+      onWarning: (message: string) => {
+        endLine();
+        process.stderr.write(`bertkit: warning: ${message}\n`);
+      },
     });
   } catch (error) {
     endLine();

@@ -39,6 +39,8 @@ export interface RunState {
   stale: number;
   lastMetrics: Record<string, number>;
   logHistory: LogEntry[];
+  /** The run's onnxruntime threads (0: onnxruntime's default); absent in checkpoints of older versions. */
+  threads?: number;
 }
 
 export interface CheckpointData {

@@ -116,4 +116,16 @@ describe('resume checks', () => {
     }
     await expect(trainModel(options('distilbert', tempOut('none'), { resume: true }))).rejects.toMatchObject({ code: 'E_INVALID_OPTION', message: expect.stringMatching(/no checkpoint to resume from/) });
   }, 60_000);
+
+  it('resumes with another thread count, warning that the bytes may differ; with the same count, silently', async () => {
+    const out = tempOut('threads');
+    await trainModel(options('distilbert', out, { epochs: 1, checkpointEvery: 2 }));
+    const from = join(out, 'checkpoint-2');
+    const warnings: string[] = [];
+    await trainModel(options('distilbert', tempOut('threads-same'), { epochs: 1, resume: from, onWarning: (m) => void warnings.push(m) }));
+    expect(warnings).toEqual([]);
+    await trainModel(options('distilbert', tempOut('threads-other'), { epochs: 1, resume: from, threads: 2, onWarning: (m) => void warnings.push(m) }));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/checkpoint-2 was trained with 1 thread\(s\), this run uses 2: the result can differ .* same --threads/);
+  }, 60_000);
 });

@@ -81,12 +81,19 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainSumma
     checkFingerprint(resumeFrom, saved.state.fingerprint, fingerprint);
     parameters = saved.parameters;
     state = saved.state;
+    // Not refused (another machine may have other cores), but the bytes may differ: reductions split by thread.
+    const before = saved.state.threads;
+    if (before !== undefined && before !== (options.threads ?? 0)) {
+      const name = (n: number) => (n === 0 ? "onnxruntime's default" : String(n));
+      options.onWarning?.(`${resumeFrom} was trained with ${name(before)} thread(s), this run uses ${name(options.threads ?? 0)}: the result can differ from an uninterrupted run in the last bits (resume with the same --threads for identical weights)`);
+    }
+    state.threads = options.threads ?? 0;
   } else {
     const loaded = loadWeights(graph, modelDir, out, run.seed);
     parameters = loaded.parameters;
     initialized = loaded.initialized;
     const start: Position = { step: 0, epoch: 0, batch: 0, micro: 0 };
-    state = { version: 1, fingerprint, position: start, segment: start, epochLoss: { sum: 0, count: 0 }, best: null, stale: 0, lastMetrics: {}, logHistory: [] };
+    state = { version: 1, fingerprint, position: start, segment: start, epochLoss: { sum: 0, count: 0 }, best: null, stale: 0, lastMetrics: {}, logHistory: [], threads: options.threads ?? 0 };
   }
 
   const frozen = frozenNames(spec, options.freezeEmbeddings ?? false, options.freezeLayers ?? 0);

@@ -106,6 +106,8 @@ export interface TrainModelOptions {
   onStep?: (info: ProgressInfo) => void | Promise<void>;
   onEvaluate?: (info: EvalInfo) => void | Promise<void>;
   onCheckpoint?: (info: { step: number; path: string }) => void | Promise<void>;
+  /** Something the run went on despite, worth telling (e.g. a resume with another thread count). */
+  onWarning?: (message: string) => void;
 }
 
 export interface TrainSummary {
