@@ -11,7 +11,8 @@ export const FINETUNE_USAGE = `bertkit finetune --model <dir | hub id> --data <f
   Trains the whole encoder with a task head on onnxruntime (AdamW, the Trainer's schedule and clipping)
   and writes a model directory in Hugging Face layout (config.json with architectures and id2label,
   model.safetensors, tokenizer files, onnx/model.onnx) that predict, serve, embed, quantize and Python
-  transformers load. The kept model is the best on --dev (else the last).
+  transformers load. The kept model is the best on --dev (else the last). Families: DistilBERT, BERT,
+  RoBERTa (XLM-RoBERTa, CamemBERT), ELECTRA, ALBERT, MPNet.
   --task <t>               classify (TSV/CSV/JSONL) | ner (CoNLL) | qa (SQuAD-style JSONL); default classify
   --dev <file>             evaluated at each epoch end (accuracy/F1 as in eval); its labels must occur in --data
   --problem-type <p>       classify: single | multi (labels separated by commas) | regression (default single)

@@ -8,7 +8,8 @@ import { RUN_OPTIONS, RUN_USAGE, bareResume, maxLengthFor, reporting, runOptions
 export const PRETRAIN_USAGE = `bertkit pretrain --model <dir | hub id> --corpus <text file | -> (--steps <n> | --epochs <e>) --out <dir> [options]
   Masked-LM pretraining (domain adaptation) of the encoder: each non-empty line of the corpus is one
   example (run_mlm.py's line_by_line), read as a stream. Writes a *ForMaskedLM model directory (decoder
-  tied to the word embeddings) that embed, a later finetune and Python transformers load.
+  tied to the word embeddings) that embed, a later finetune and Python transformers load. Families as
+  finetune: DistilBERT, BERT, RoBERTa (XLM-RoBERTa, CamemBERT), ELECTRA (its generator head), ALBERT, MPNet.
   --steps <n>              optimizer steps (same as --max-steps)
   --mlm-probability <p>    share of tokens masked: 80% [MASK], 10% random, 10% kept (default 0.15)
   --whole-word-mask        mask all pieces of a word together
