@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TrainExample } from '@bertkit/finetune';
 import { loadTokenizer } from '@bertkit/wordpiece';
 import { type MlmLearnResult, type ProbeRow, learnMlm } from './learn-mlm.js';
 import { smallBert } from './learn-model.js';
@@ -63,23 +62,24 @@ export async function learnBench(shared: string, quick: boolean, parts: Readonly
   if (!parts.includes('mlm')) return out;
 
   const agnews = ['dev.tsv', 'test.tsv'].flatMap((f) => tsvRows(join(shared, 'data', 'agnews', f)).texts);
-  const encode = (text: string) => Array.from(tokenizer.encode(text).ids).slice(0, 128);
+  const line = (text: string) => ({ text, ids: Array.from(tokenizer.encode(text).ids).slice(0, 128) });
   let corpusTexts = [...sst2Train.texts, ...agnews];
   // The GLUE phrases are SST-2 text too: they give the movie-review domain the probe is scored on about as
   // many tokens as AG News has (trained on only; see learnMlm's trainOnly).
-  let trainOnly = glue.texts;
+  let phrases = glue.texts;
   let probeTrain = sst2Train;
   let probeDev = sst2Dev;
   if (quick) {
     corpusTexts = corpusTexts.slice(0, 2000);
-    trainOnly = trainOnly.slice(0, 500);
+    phrases = phrases.slice(0, 500);
     probeTrain = { texts: sst2Train.texts.slice(0, 300), labels: sst2Train.labels.slice(0, 300) };
     probeDev = { texts: sst2Dev.texts.slice(0, 100), labels: sst2Dev.labels.slice(0, 100) };
   }
-  const corpus: TrainExample[] = corpusTexts.map((text) => ({ ids: encode(text), label: 0 }));
+  const corpus = corpusTexts.map(line);
+  const trainOnly = phrases.map(line);
   const steps = quick ? 20 : MLM_STEPS;
   log(`learn: masked LM on ${corpus.length} SST-2 + AG News lines and ${trainOnly.length} SST-2 GLUE phrases, ${steps} steps`);
-  out.mlm = await learnMlm({ spec, corpus, corpusTexts, trainOnly, encode, tokenizerDir, probeTrain, probeDev, steps, evalEvery: quick ? 10 : 250, probeEvery: quick ? 10 : PROBE_EVERY, threads, log });
+  out.mlm = await learnMlm({ spec, corpus, trainOnly, tokenizerDir, probeTrain, probeDev, steps, evalEvery: quick ? 10 : 250, probeEvery: quick ? 10 : PROBE_EVERY, threads, log });
   out.dates!.mlm = new Date().toISOString();
   return out;
 }

@@ -25,17 +25,20 @@ export interface MlmLearnResult {
 
 export type { ProbeRow } from './learn-probe.js';
 
+export interface CorpusLine {
+  text: string;
+  ids: number[];
+}
+
 export interface MlmLearnInput {
   spec: EncoderSpec;
-  corpus: TrainExample[];
+  /** Lines held out (every 25th, the first 512 of them) or trained on. */
+  corpus: CorpusLine[];
   /**
-   * Lines that are only ever trained on, given as text: the SST-2 GLUE phrases (fragments of the SST-2 train
-   * sentences). Any that occurs inside a held-out line is dropped, so the held-out loss stays held out.
+   * Lines only ever trained on: the SST-2 GLUE phrases (fragments of the SST-2 train sentences). Any that
+   * occurs inside a held-out line is dropped, so the held-out loss stays held out.
    */
-  trainOnly?: string[];
-  /** Tokenizes `trainOnly`; the corpus's texts for the held-out check. */
-  encode?: (text: string) => number[];
-  corpusTexts?: string[];
+  trainOnly?: CorpusLine[];
   tokenizerDir: string;
   probeTrain: { texts: string[]; labels: number[] };
   probeDev: { texts: string[]; labels: number[] };
@@ -59,15 +62,12 @@ export async function learnMlm(input: MlmLearnInput): Promise<MlmLearnResult> {
   const { spec } = input;
   // Every 25th line is held out (fixed), the rest is the training corpus.
   const heldOutLines = input.corpus.filter((_, i) => i % 25 === 0).slice(0, 512);
-  const train = input.corpus.filter((_, i) => i % 25 !== 0);
-  if (input.trainOnly && input.encode && input.corpusTexts) {
-    const heldOutTexts = input.corpusTexts.filter((_, i) => i % 25 === 0).slice(0, 512).map((t) => t.toLowerCase());
-    const clean = input.trainOnly.map((t) => t.trim()).filter((t) => t !== '' && !heldOutTexts.some((h) => h.includes(t.toLowerCase())));
-    for (const text of clean) train.push({ ids: input.encode(text), label: 0 });
-  }
+  const heldOutTexts = heldOutLines.map((l) => l.text.toLowerCase());
+  const trainOnly = (input.trainOnly ?? []).filter((l) => l.text.trim() !== '' && !heldOutTexts.some((h) => h.includes(l.text.trim().toLowerCase())));
+  const train: TrainExample[] = [...input.corpus.filter((_, i) => i % 25 !== 0), ...trainOnly].map((l) => ({ ids: l.ids, label: 0 }));
   const mask = (b: TrainBatch, seed: number) => maskTokens(b, { vocabSize: spec.vocabSize, maskTokenId: 103, specialIds: SPECIAL, seed });
   const heldOut: TrainBatch[] = [];
-  for (let i = 0; i < heldOutLines.length; i += 64) heldOut.push(mask(padBatch(heldOutLines.slice(i, i + 64)), 1_000_000 + i));
+  for (let i = 0; i < heldOutLines.length; i += 64) heldOut.push(mask(padBatch(heldOutLines.slice(i, i + 64).map((l) => ({ ids: l.ids, label: 0 }))), 1_000_000 + i));
   const heldOutMasked = heldOut.reduce((a, b) => a + b.labels.filter((l) => l !== -100n).length, 0);
 
   const graph = buildTrainingGraph(spec, 'masked-lm');

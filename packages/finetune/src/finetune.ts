@@ -59,7 +59,7 @@ export async function finetune(session: TrainingSession, examples: readonly Exam
   const stepsPerEpoch = Math.ceil(Math.ceil(examples.length / batchSize) / accumulate);
   const totalSteps = stepsPerEpoch * epochs;
   const memory = options.optimizer?.memory ?? memoryFor(session, accumulate > 1);
-  const optimizer = new AdamW(session.parameters, { ...options.optimizer, ...(memory ? { memory } : {}) });
+  const optimizer = new AdamW(session.parameters, { ...options.optimizer, memory });
   // Without accumulation the session's own gradient buffers are used as they are (no extra pass).
   const sumsIn = memory?.fits([...session.gradients.values()].map((g) => g.length)) ? memory : null;
   const sums = accumulate > 1 ? new Map([...session.gradients].map(([name, g]) => [name, sumsIn ? sumsIn.alloc(g.length) : new Float32Array(g.length)])) : session.gradients;

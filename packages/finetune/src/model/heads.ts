@@ -1,5 +1,5 @@
 import type { GraphBuilder } from '../graph-builder.js';
-import { activation, gelu, relu, tanh } from '../rules/activations.js';
+import { activation } from '../rules/activations.js';
 import { bceWithLogits } from '../rules/bce.js';
 import { crossEntropy } from '../rules/cross-entropy.js';
 import { dropout } from '../rules/dropout.js';
@@ -70,15 +70,11 @@ export function headGraph(b: GraphBuilder, spec: EncoderSpec, task: TrainTask, n
         steps.push(r);
         x = r.y;
       };
-      // Roberta/MPNet/ElectraClassificationHead drop their input before classifier.dense too
-      // (and again before out_proj).
-      const classifierHead = spec.modelType === 'roberta' || spec.modelType === 'mpnet' || spec.modelType === 'electra';
-      if (task === 'sequence-classification' && classifierHead) push(dropout(b, x, rate, b.nextSeed()));
+      // The head's shape (input dropout, dense, activation, norm) is model-spec's headNames.
+      if (head.inputDropout) push(dropout(b, x, rate, b.nextSeed()));
       if (head.dense) push(linear(b, x, ...head.dense));
-      if (task === 'sequence-classification') push(spec.modelType === 'distilbert' ? relu(b, x) : spec.modelType === 'electra' ? gelu(b, x) : tanh(b, x));
+      if (head.activation) push(activation(b, x, head.activation));
       if (task === 'masked-lm') {
-        // The transform's activation is hidden_act (ALBERT: gelu_new), ELECTRA's generator always gelu.
-        push(activation(b, x, spec.modelType === 'electra' ? 'gelu' : spec.activation));
         push(layerNorm(b, x, ...head.norm!, spec.layerNormEps));
       } else if (!(task === 'question-answering' && spec.modelType !== 'distilbert')) {
         // BERT's, RoBERTa's, ELECTRA's and ALBERT's QA heads have no dropout at all; every other classifier drops its input at `rate`.

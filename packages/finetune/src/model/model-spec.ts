@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
+import type { ActivationKind } from '../rules/activations.js';
 
 export type TrainableType = 'distilbert' | 'bert' | 'roberta' | 'electra' | 'albert' | 'mpnet';
 export type TrainTask = 'sequence-classification' | 'token-classification' | 'question-answering' | 'masked-lm';
@@ -72,98 +73,64 @@ export interface EncoderNames {
 
 const pair = (p: string): Pair => [`${p}.weight`, `${p}.bias`];
 
+/** Each family's layer parameters, as key suffixes under the layer's prefix. */
+type LayerKeys = Record<keyof LayerNames, string>;
+const BERT_LAYER: LayerKeys = {
+  q: 'attention.self.query',
+  k: 'attention.self.key',
+  v: 'attention.self.value',
+  out: 'attention.output.dense',
+  attentionNorm: 'attention.output.LayerNorm',
+  ffIn: 'intermediate.dense',
+  ffOut: 'output.dense',
+  outputNorm: 'output.LayerNorm',
+};
+const DISTILBERT_LAYER: LayerKeys = { q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', out: 'attention.out_lin', attentionNorm: 'sa_layer_norm', ffIn: 'ffn.lin1', ffOut: 'ffn.lin2', outputNorm: 'output_layer_norm' };
+const MPNET_LAYER: LayerKeys = { ...BERT_LAYER, q: 'attention.attn.q', k: 'attention.attn.k', v: 'attention.attn.v', out: 'attention.attn.o', attentionNorm: 'attention.LayerNorm' };
+const ALBERT_LAYER: LayerKeys = { q: 'attention.query', k: 'attention.key', v: 'attention.value', out: 'attention.dense', attentionNorm: 'attention.LayerNorm', ffIn: 'ffn', ffOut: 'ffn_output', outputNorm: 'full_layer_layer_norm' };
+
+const layerNames = (prefix: string, keys: LayerKeys): LayerNames =>
+  Object.fromEntries(Object.entries(keys).map(([k, suffix]) => [k, pair(`${prefix}.${suffix}`)])) as unknown as LayerNames;
+
 /** Hugging Face parameter names of each family (what model.safetensors and the Trainer's checkpoints use). */
 export function encoderNames(spec: EncoderSpec): EncoderNames {
-  if (spec.modelType === 'distilbert') {
-    return {
-      word: 'distilbert.embeddings.word_embeddings.weight',
-      position: 'distilbert.embeddings.position_embeddings.weight',
-      tokenType: null,
-      embeddingNorm: pair('distilbert.embeddings.LayerNorm'),
-      projection: null,
-      relativeBias: null,
-      layer: (i) => {
-        const p = `distilbert.transformer.layer.${i}`;
-        return {
-          q: pair(`${p}.attention.q_lin`),
-          k: pair(`${p}.attention.k_lin`),
-          v: pair(`${p}.attention.v_lin`),
-          out: pair(`${p}.attention.out_lin`),
-          attentionNorm: pair(`${p}.sa_layer_norm`),
-          ffIn: pair(`${p}.ffn.lin1`),
-          ffOut: pair(`${p}.ffn.lin2`),
-          outputNorm: pair(`${p}.output_layer_norm`),
-        };
-      },
-    };
-  }
   const m = spec.modelType;
-  const embeddings = {
+  const base = {
     word: `${m}.embeddings.word_embeddings.weight`,
     position: `${m}.embeddings.position_embeddings.weight`,
-    tokenType: `${m}.embeddings.token_type_embeddings.weight`,
+    // DistilBERT and MPNet have no token types.
+    tokenType: m === 'distilbert' || m === 'mpnet' ? null : `${m}.embeddings.token_type_embeddings.weight`,
     embeddingNorm: pair(`${m}.embeddings.LayerNorm`),
+    projection: null,
     relativeBias: null,
   };
-  if (m === 'mpnet') {
-    return {
-      ...embeddings,
-      tokenType: null,
-      projection: null,
-      relativeBias: 'mpnet.encoder.relative_attention_bias.weight',
-      layer: (i) => {
-        const p = `mpnet.encoder.layer.${i}`;
-        return {
-          q: pair(`${p}.attention.attn.q`),
-          k: pair(`${p}.attention.attn.k`),
-          v: pair(`${p}.attention.attn.v`),
-          out: pair(`${p}.attention.attn.o`),
-          attentionNorm: pair(`${p}.attention.LayerNorm`),
-          ffIn: pair(`${p}.intermediate.dense`),
-          ffOut: pair(`${p}.output.dense`),
-          outputNorm: pair(`${p}.output.LayerNorm`),
-        };
-      },
-    };
-  }
-  if (m === 'albert') {
-    // One layer group of one layer (num_hidden_groups = inner_group_num = 1), applied `layers` times.
-    const p = 'albert.encoder.albert_layer_groups.0.albert_layers.0';
-    const shared: LayerNames = {
-      q: pair(`${p}.attention.query`),
-      k: pair(`${p}.attention.key`),
-      v: pair(`${p}.attention.value`),
-      out: pair(`${p}.attention.dense`),
-      attentionNorm: pair(`${p}.attention.LayerNorm`),
-      ffIn: pair(`${p}.ffn`),
-      ffOut: pair(`${p}.ffn_output`),
-      outputNorm: pair(`${p}.full_layer_layer_norm`),
-    };
-    return { ...embeddings, projection: pair('albert.encoder.embedding_hidden_mapping_in'), layer: () => shared };
-  }
-  // RoBERTa and ELECTRA are BERT's encoder under another prefix (ELECTRA with its embeddings projected up when narrower).
-  return {
-    ...embeddings,
-    projection: m === 'electra' && embeddingWidth(spec) !== spec.hidden ? pair('electra.embeddings_project') : null,
-    layer: (i) => {
-      const p = `${m}.encoder.layer.${i}`;
+  switch (m) {
+    case 'distilbert':
+      return { ...base, layer: (i) => layerNames(`distilbert.transformer.layer.${i}`, DISTILBERT_LAYER) };
+    case 'mpnet':
+      return { ...base, relativeBias: 'mpnet.encoder.relative_attention_bias.weight', layer: (i) => layerNames(`mpnet.encoder.layer.${i}`, MPNET_LAYER) };
+    case 'albert': {
+      // One layer group of one layer (num_hidden_groups = inner_group_num = 1), applied `layers` times.
+      const shared = layerNames('albert.encoder.albert_layer_groups.0.albert_layers.0', ALBERT_LAYER);
+      return { ...base, projection: pair('albert.encoder.embedding_hidden_mapping_in'), layer: () => shared };
+    }
+    default:
+      // RoBERTa and ELECTRA are BERT's encoder under another prefix (ELECTRA with its embeddings projected up when narrower).
       return {
-        q: pair(`${p}.attention.self.query`),
-        k: pair(`${p}.attention.self.key`),
-        v: pair(`${p}.attention.self.value`),
-        out: pair(`${p}.attention.output.dense`),
-        attentionNorm: pair(`${p}.attention.output.LayerNorm`),
-        ffIn: pair(`${p}.intermediate.dense`),
-        ffOut: pair(`${p}.output.dense`),
-        outputNorm: pair(`${p}.output.LayerNorm`),
+        ...base,
+        projection: m === 'electra' && embeddingWidth(spec) !== spec.hidden ? pair('electra.embeddings_project') : null,
+        layer: (i) => layerNames(`${m}.encoder.layer.${i}`, BERT_LAYER),
       };
-    },
-  };
+  }
 }
 
 export interface HeadNames {
   /** The dense layer before the output (sequence classification, masked LM); absent for token classification and QA. */
   dense?: Pair;
+  /** The activation after `dense`. */
+  activation?: ActivationKind;
+  /** Whether the head drops its input before `dense` too (Roberta/MPNet/ElectraClassificationHead). */
+  inputDropout?: boolean;
   norm?: Pair;
   out: Pair | readonly [tied: null, bias: string];
 }
@@ -173,26 +140,30 @@ export interface HeadNames {
  * classification and QA heads sit on the bare encoder: no pooler, no prefix).
  */
 export function headNames(spec: EncoderSpec, task: TrainTask): HeadNames {
+  const m = spec.modelType;
   switch (task) {
     case 'sequence-classification':
-      // Roberta/MPNetClassificationHead (tanh) and ElectraClassificationHead (gelu): classifier.dense -> classifier.out_proj, no pooler.
-      if (spec.modelType === 'roberta' || spec.modelType === 'mpnet' || spec.modelType === 'electra') return { dense: pair('classifier.dense'), out: pair('classifier.out_proj') };
-      if (spec.modelType === 'albert') return { dense: pair('albert.pooler'), out: pair('classifier') };
-      return spec.modelType === 'distilbert'
-        ? { dense: pair('pre_classifier'), out: pair('classifier') }
-        : { dense: pair('bert.pooler.dense'), out: pair('classifier') };
+      // Roberta/MPNetClassificationHead (tanh) and ElectraClassificationHead (gelu): dropout, classifier.dense, dropout, classifier.out_proj; no pooler.
+      if (m === 'roberta' || m === 'mpnet' || m === 'electra') return { dense: pair('classifier.dense'), activation: m === 'electra' ? 'gelu' : 'tanh', inputDropout: true, out: pair('classifier.out_proj') };
+      if (m === 'albert') return { dense: pair('albert.pooler'), activation: 'tanh', out: pair('classifier') };
+      return m === 'distilbert'
+        ? { dense: pair('pre_classifier'), activation: 'relu', out: pair('classifier') }
+        : { dense: pair('bert.pooler.dense'), activation: 'tanh', out: pair('classifier') };
     case 'token-classification':
       return { out: pair('classifier') };
     case 'question-answering':
       return { out: pair('qa_outputs') };
-    case 'masked-lm':
-      if (spec.modelType === 'roberta' || spec.modelType === 'mpnet') return { dense: pair('lm_head.dense'), norm: pair('lm_head.layer_norm'), out: [null, 'lm_head.bias'] };
+    case 'masked-lm': {
+      // The transform's activation is hidden_act (ALBERT: gelu_new); DistilBERT's, RoBERTa's and ELECTRA's generator's always gelu.
+      const act = m === 'bert' || m === 'albert' ? (spec.activation ?? 'gelu') : 'gelu';
+      if (m === 'roberta' || m === 'mpnet') return { dense: pair('lm_head.dense'), activation: act, norm: pair('lm_head.layer_norm'), out: [null, 'lm_head.bias'] };
       // ElectraForMaskedLM (the generator) and AlbertMLMHead transform to the embedding width, then the tied decoder.
-      if (spec.modelType === 'electra') return { dense: pair('generator_predictions.dense'), norm: pair('generator_predictions.LayerNorm'), out: [null, 'generator_lm_head.bias'] };
-      if (spec.modelType === 'albert') return { dense: pair('predictions.dense'), norm: pair('predictions.LayerNorm'), out: [null, 'predictions.bias'] };
-      return spec.modelType === 'distilbert'
-        ? { dense: pair('vocab_transform'), norm: pair('vocab_layer_norm'), out: [null, 'vocab_projector.bias'] }
-        : { dense: pair('cls.predictions.transform.dense'), norm: pair('cls.predictions.transform.LayerNorm'), out: [null, 'cls.predictions.bias'] };
+      if (m === 'electra') return { dense: pair('generator_predictions.dense'), activation: act, norm: pair('generator_predictions.LayerNorm'), out: [null, 'generator_lm_head.bias'] };
+      if (m === 'albert') return { dense: pair('predictions.dense'), activation: act, norm: pair('predictions.LayerNorm'), out: [null, 'predictions.bias'] };
+      return m === 'distilbert'
+        ? { dense: pair('vocab_transform'), activation: act, norm: pair('vocab_layer_norm'), out: [null, 'vocab_projector.bias'] }
+        : { dense: pair('cls.predictions.transform.dense'), activation: act, norm: pair('cls.predictions.transform.LayerNorm'), out: [null, 'cls.predictions.bias'] };
+    }
   }
 }
 

@@ -39,9 +39,12 @@ export function geluTanh(b: GraphBuilder, x: string): Rule {
   };
 }
 
-/** The activation a config names (hidden_act). */
-export function activation(b: GraphBuilder, x: string, kind: 'gelu' | 'gelu_new' = 'gelu'): Rule {
-  return kind === 'gelu_new' ? geluTanh(b, x) : gelu(b, x);
+export type ActivationKind = 'gelu' | 'gelu_new' | 'tanh' | 'relu';
+
+/** The activation a config or a head names (hidden_act's gelu / gelu_new; a head's tanh or relu). */
+export function activation(b: GraphBuilder, x: string, kind: ActivationKind = 'gelu'): Rule {
+  const rules = { gelu, gelu_new: geluTanh, tanh, relu };
+  return rules[kind](b, x);
 }
 
 /** tanh: dy/dx = 1 − y², from the saved output. */
